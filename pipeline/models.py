@@ -1,0 +1,120 @@
+"""Typed records that flow between pipeline stages.
+
+Every record carries a deterministic id derived from its content, so that
+loading the same input twice upserts the same rows instead of adding new ones.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+EVENT_TYPES = ("meeting", "agreement", "tariff", "trade_restriction")
+ACTOR_ROLES = ("participant", "imposer", "target")
+STATUSES = ("imposed", "announced", "threatened", "considered", "removed")
+
+
+def content_hash(*parts: object, length: int = 20) -> str:
+    """Stable hex id of the given parts; ``None`` and '' hash differently."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(b"\x1f")
+        digest.update(b"\x00" if part is None else str(part).encode("utf-8"))
+    return digest.hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """An article as read from a source, before normalisation."""
+
+    source_uri: str
+    text: str
+    source_name: str = "local"
+    title: str | None = None
+    published: date | None = None
+    url: str | None = None
+    fetched_at: datetime | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input that could not be ingested, with a reason a person understands."""
+
+    source_uri: str
+    reason: str
+    content_hash: str | None = None
+    source_name: str = "local"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """A normalised article. Offsets in ``sentences`` index into ``text``."""
+
+    doc_id: str
+    source_uri: str
+    text: str
+    title: str | None
+    published: date | None
+    source_name: str = "local"
+    url: str | None = None
+    fetched_at: datetime | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @staticmethod
+    def id_for(text: str) -> str:
+        return content_hash("doc", text)
+
+    def to_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["sentences"] = [[s.start, s.end] for s in self.sentences]
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Document":
+        row = dict(row)
+        row["sentences"] = [Sentence(int(s[0]), int(s[1])) for s in row.get("sentences") or []]
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str  # one of ACTOR_ROLES
+    code: str | None  # ISO 3166-1 alpha-3 or a body code (EU, WTO, ...)
+    name: str  # the surface text that named the actor
+
+
+@dataclass
+class EventMention:
+    """One report of an event in one document, with its own slots and evidence."""
+
+    doc_id: str
+    event_type: str
+    sentence: str
+    char_start: int
+    char_end: int
+    trigger: str
+    trigger_start: int
+    actors: list[Actor]
+    extractor_version: str
+    event_date: date | None = None
+    date_text: str | None = None
+    rate_pct: float | None = None
+    alt_rates: list[float] = field(default_factory=list)
+    status: str | None = None
+    confidence: float = 0.5
+
+    @property
+    def mention_id(self) -> str:
+        actor_key = ",".join(sorted(f"{a.role}:{a.code}" for a in self.actors))
+        return content_hash("mention", self.doc_id, self.event_type, self.trigger_start, actor_key)
+
+    def codes(self, role: str) -> list[str]:
+        return sorted({a.code for a in self.actors if a.role == role and a.code})
