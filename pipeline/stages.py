@@ -1,0 +1,179 @@
+"""The pipeline's stages, as the DAG and the CLI both run them.
+
+Each stage reads its inputs from and writes its outputs to a run's staging
+folder, and returns only paths, so Airflow passes nothing heavier than a path
+through XCom and a retried task simply rewrites its own files.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.models import Actor, Document, EventMention, RawDocument, Rejection
+
+log = logging.getLogger(__name__)
+
+
+# ---- staging files -------------------------------------------------------------------------------
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    table = pa.Table.from_pylist(rows) if rows else pa.table({"_empty": pa.array([], pa.bool_())})
+    pq.write_table(table, tmp)
+    tmp.replace(path)  # a retried task never sees a half-written file
+    return path
+
+
+def _read(path: Path) -> list[dict]:
+    table = pq.read_table(path)
+    if table.column_names == ["_empty"]:
+        return []
+    return table.to_pylist()
+
+
+def write_documents(path: Path, docs: Iterable[Document]) -> Path:
+    return _write(path, [d.to_row() for d in docs])
+
+
+def read_documents(path: Path) -> list[Document]:
+    return [Document.from_row(r) for r in _read(path)]
+
+
+def write_mentions(path: Path, mentions: Iterable[EventMention]) -> Path:
+    return _write(path, [asdict(m) for m in mentions])
+
+
+def read_mentions(path: Path) -> list[EventMention]:
+    out = []
+    for row in _read(path):
+        row["actors"] = [Actor(**a) for a in row["actors"] or []]
+        row["alt_rates"] = list(row["alt_rates"] or [])
+        out.append(EventMention(**row))
+    return out
+
+
+def run_dir(staging_root: Path, run_id: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+    return Path(staging_root) / safe
+
+
+# ---- stages --------------------------------------------------------------------------------------
+
+def ingest(source: Path, staging: Path, max_bytes: int) -> str:
+    """Read every article under ``source``; bad inputs become rejections, never errors."""
+    from pipeline.ingest import ingest_folder
+
+    result = ingest_folder(source, max_bytes=max_bytes)
+    _write(staging / "raw.parquet", [asdict(r) for r in result.documents])
+    _write(staging / "rejected.parquet", [asdict(r) for r in result.rejections])
+    log.info("ingest: %d documents read, %d inputs rejected from %s",
+             len(result.documents), len(result.rejections), source)
+    return str(staging)
+
+
+def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size: int,
+              lock_timeout_s: float = 60.0) -> list[str]:
+    """Normalise raw articles and split those needing extraction into batches.
+
+    Documents already extracted by this extractor version are skipped (only
+    a new source of the same text is recorded), so re-runs redo no NLP work.
+    """
+    from pipeline import normalise as norm
+    from pipeline import warehouse as wh
+
+    raws = [RawDocument(**r) for r in _read(staging / "raw.parquet")]
+    rejections = [Rejection(**r) for r in _read(staging / "rejected.parquet")]
+    docs: dict[str, Document] = {}
+    sources: list[dict] = []
+    for raw in raws:
+        doc = norm.normalise(raw)
+        if not doc.sentences:
+            rejections.append(Rejection(raw.source_uri, "article has no sentences after cleaning",
+                                        doc.doc_id, raw.source_name))
+            continue
+        # The same text from two sources is one document; every source is still recorded.
+        docs.setdefault(doc.doc_id, doc)
+        sources.append({"doc_id": doc.doc_id, "source_uri": raw.source_uri, "source_name": raw.source_name,
+                        "url": raw.url, "fetched_at": raw.fetched_at})
+    known: dict[str, str | None] = {}
+    if Path(warehouse).exists():
+        with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
+            known = wh.known_documents(con) if wh.has_table(con, "raw_extractions") else {}
+    todo = [d for d in docs.values() if known.get(d.doc_id) != extractor_version]
+    _write(staging / "sources.parquet", sources)
+    _write(staging / "rejected.parquet", [asdict(r) for r in rejections])
+    write_documents(staging / "documents.parquet", docs.values())
+    batches = []
+    for i in range(0, len(todo), batch_size):
+        batches.append(str(write_documents(staging / f"batch-{i // batch_size:05d}.parquet", todo[i:i + batch_size])))
+    log.info("normalise: %d documents, %d to extract in %d batches, %d unchanged, %d rejected",
+             len(docs), len(todo), len(batches), len(docs) - len(todo), len(rejections))
+    return batches
+
+
+def extract(batch_path: str, model_name: str | None = None) -> str:
+    from pipeline.extract import extract_mentions
+    from pipeline.nlp import load_nlp
+
+    docs = read_documents(Path(batch_path))
+    mentions = extract_mentions(docs, load_nlp(model_name))
+    out = Path(batch_path).with_name(Path(batch_path).stem + ".mentions.parquet")
+    write_mentions(out, mentions)
+    log.info("extract: %d mentions from %d documents in %s", len(mentions), len(docs), Path(batch_path).name)
+    return str(out)
+
+
+def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: str,
+         started_at: datetime | None = None, lock_timeout_s: float = 60.0) -> dict[str, int]:
+    """Load one run's staged output in a single transaction."""
+    from pipeline import warehouse as wh
+    from pipeline.extract import EXTRACTOR_VERSION
+
+    docs = read_documents(staging / "documents.parquet")
+    sources = _read(staging / "sources.parquet")
+    rejections = [Rejection(**r) for r in _read(staging / "rejected.parquet")]
+    extracted: set[str] = set()
+    mentions: list[EventMention] = []
+    for path in mention_paths:
+        batch = Path(path).with_name(Path(path).name.replace(".mentions.parquet", ".parquet"))
+        extracted.update(d.doc_id for d in read_documents(batch))
+        mentions.extend(read_mentions(Path(path)))
+    by_id = {d.doc_id: d for d in docs}
+    source_docs = []
+    for s in sources:
+        doc = by_id.get(s["doc_id"])
+        if doc is not None:
+            source_docs.append(Document(doc.doc_id, s["source_uri"], doc.text, doc.title, doc.published,
+                                        s["source_name"], s["url"], s["fetched_at"], doc.sentences))
+    with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
+        wh.migrate(con)
+        counts = wh.load(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
+        summary = {
+            "ingested": counts["documents"], "skipped": len(docs) - len(extracted),
+            "rejected": len(rejections), "mentions": counts["mentions"],
+            "events": con.execute("select count(*) from events").fetchone()[0],
+        }
+        wh.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
+    log.info("load: %(ingested)d new documents, %(skipped)d unchanged, %(rejected)d rejected, "
+             "%(mentions)d mentions; warehouse holds %(events)d events", summary)
+    return summary
+
+
+def check(warehouse: Path, lock_timeout_s: float = 60.0) -> list[str]:
+    from pipeline import checks
+    from pipeline import warehouse as wh
+
+    with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
+        return checks.assert_all(con)
+
+
+def cleanup(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,320 @@
+"""The DuckDB warehouse: connections, migrations and transactional loads.
+
+All SQL objects live in versioned files under ``warehouse/sql``; this module
+applies them in order and records each in ``schema_migrations``. Loads run in
+one transaction and replace rows by their content-hash ids, so a load either
+lands whole or leaves nothing, and loading the same input twice changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.coref import block_key, resolve_events
+from pipeline.models import Actor, Document, EventMention, Rejection
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "sql"
+_MIGRATION_NAME = re.compile(r"^V(\d{3})__(\w+)\.sql$")
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process holds the DuckDB file's single-writer lock."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "lock" in str(exc).lower()
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, retrying with backoff while another process holds its lock."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"warehouse {path} does not exist yet; run `python -m pipeline run` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + lock_timeout_s
+    delay = 0.1
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"warehouse {path} is locked by another process and stayed locked for {lock_timeout_s:.0f}s; "
+                    "wait for the running load to finish or raise PIPELINE_LOCK_TIMEOUT_S") from exc
+            log.warning("warehouse %s is locked by another process; retrying in %.1fs", path, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, str]]:
+    """(version, name, sql) of every migration file, in version order."""
+    found = []
+    for path in sorted(sql_dir.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise ValueError(f"migration file {path.name} must be named VNNN__description.sql")
+        found.append((match.group(1), match.group(2), path.read_text(encoding="utf-8")))
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply the migrations not yet recorded; returns the versions applied now."""
+    con.execute("""
+        create table if not exists schema_migrations (
+            version varchar primary key, name varchar not null, checksum varchar not null,
+            applied_at timestamptz not null)""")
+    applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
+    done = []
+    for version, name, sql in migrations(sql_dir):
+        checksum = hashlib.sha256(sql.encode()).hexdigest()
+        if version in applied:
+            if applied[version] != checksum:
+                log.warning("migration V%s__%s changed after it was applied; add a new migration instead",
+                            version, name)
+            continue
+        con.execute("begin transaction")
+        try:
+            con.execute(sql)
+            con.execute("insert into schema_migrations values (?, ?, ?, ?)",
+                        [version, name, checksum, datetime.now(timezone.utc)])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        done.append(version)
+    return done
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], schema: pa.Schema) -> None:
+    """Bulk insert through Arrow; executemany is orders of magnitude slower in DuckDB."""
+    if not rows:
+        return
+    arrow = pa.Table.from_pylist(list(rows), schema=schema)
+    view = f"_incoming_{table}"
+    con.register(view, arrow)
+    try:
+        columns = ", ".join(schema.names)
+        con.execute(f"insert into {table} ({columns}) select {columns} from {view}")
+    finally:
+        con.unregister(view)
+
+
+def _delete_where_in(con: duckdb.DuckDBPyConnection, table: str, column: str, values: Iterable[str]) -> None:
+    values = sorted(set(values))
+    if values:
+        con.execute(f"delete from {table} where {column} in (select unnest(?::varchar[]))", [values])
+
+
+_DOCUMENT_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("source_uri", pa.string()), ("source_name", pa.string()), ("url", pa.string()),
+    ("title", pa.string()), ("published_date", pa.date32()), ("body", pa.string()),
+    ("sentence_spans", pa.list_(pa.list_(pa.int32()))), ("fetched_at", pa.timestamp("us", tz="UTC")),
+    ("loaded_at", pa.timestamp("us", tz="UTC")),
+])
+_SOURCE_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("source_uri", pa.string()), ("source_name", pa.string()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")), ("loaded_at", pa.timestamp("us", tz="UTC")),
+])
+_EXTRACTION_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("extractor_version", pa.string()), ("num_mentions", pa.int32()),
+    ("extracted_at", pa.timestamp("us", tz="UTC")),
+])
+_MENTION_SCHEMA = pa.schema([
+    ("mention_id", pa.string()), ("doc_id", pa.string()), ("event_type", pa.string()), ("block_key", pa.string()),
+    ("sentence", pa.string()), ("char_start", pa.int32()), ("char_end", pa.int32()),
+    ("trigger_text", pa.string()), ("trigger_start", pa.int32()), ("event_date", pa.date32()),
+    ("date_text", pa.string()), ("rate_pct", pa.float64()), ("alt_rates", pa.list_(pa.float64())),
+    ("status", pa.string()), ("confidence", pa.float64()), ("extractor_version", pa.string()),
+])
+_ACTOR_SCHEMA = pa.schema([
+    ("mention_id", pa.string()), ("role", pa.string()), ("country_code", pa.string()), ("actor_name", pa.string()),
+])
+_REJECTION_SCHEMA = pa.schema([
+    ("source_uri", pa.string()), ("content_hash", pa.string()), ("source_name", pa.string()),
+    ("reason", pa.string()), ("detected_at", pa.timestamp("us", tz="UTC")),
+])
+_EVENT_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("event_type", pa.string()), ("block_key", pa.string()),
+    ("event_date", pa.date32()), ("status", pa.string()), ("rate_pct", pa.float64()),
+    ("alt_rates", pa.list_(pa.float64())), ("confidence", pa.float64()),
+])
+_EVENT_ACTOR_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("role", pa.string()), ("country_code", pa.string()), ("actor_name", pa.string()),
+])
+_LINK_SCHEMA = pa.schema([("mention_id", pa.string()), ("event_id", pa.string())])
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0] > 0
+
+
+def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """doc_id -> extractor version that last processed it (None if never extracted)."""
+    rows = con.execute("""
+        select d.doc_id, max(x.extractor_version)
+        from raw_documents d left join raw_extractions x using (doc_id)
+        group by d.doc_id""").fetchall()
+    return dict(rows)
+
+
+def known_sources(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    return set(con.execute("select doc_id, source_uri from raw_document_sources").fetchall())
+
+
+def _mentions_in_blocks(con: duckdb.DuckDBPyConnection, blocks: set[str]) -> list[EventMention]:
+    if not blocks:
+        return []
+    rows = con.execute("""
+        select m.mention_id, m.doc_id, m.event_type, m.sentence, m.char_start, m.char_end, m.trigger_text,
+               m.trigger_start, m.event_date, m.date_text, m.rate_pct, m.alt_rates, m.status, m.confidence,
+               m.extractor_version,
+               list(struct_pack(role := a.role, code := a.country_code, name := a.actor_name)
+                    order by a.role, a.country_code) filter (where a.role is not null) as actors
+        from raw_mentions m left join raw_mention_actors a using (mention_id)
+        where m.block_key in (select unnest(?::varchar[]))
+        group by all""", [sorted(blocks)]).fetchall()
+    mentions = []
+    for (_, doc_id, etype, sentence, start, end, trigger, trigger_start, edate, date_text, rate, alt, status,
+         confidence, version, actors) in rows:
+        mentions.append(EventMention(
+            doc_id=doc_id, event_type=etype, sentence=sentence, char_start=start, char_end=end,
+            trigger=trigger or "", trigger_start=trigger_start if trigger_start is not None else -1,
+            actors=[Actor(a["role"], a["code"], a["name"] or "") for a in (actors or [])],
+            extractor_version=version, event_date=edate, date_text=date_text, rate_pct=rate,
+            alt_rates=list(alt or []), status=status, confidence=confidence))
+    return mentions
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    documents: Sequence[Document],
+    mentions: Sequence[EventMention],
+    extracted_doc_ids: Iterable[str],
+    extractor_version: str,
+    rejections: Sequence[Rejection] = (),
+) -> dict[str, int]:
+    """Upsert documents, replace the mentions of re-extracted documents and re-resolve the touched events.
+
+    Runs in one transaction: on any error nothing of this load is visible.
+    """
+    now = datetime.now(timezone.utc)
+    extracted = sorted(set(extracted_doc_ids))
+    con.execute("begin transaction")
+    try:
+        have_docs = set(known_documents(con))
+        have_sources = known_sources(con)
+        new_docs = {d.doc_id: d for d in documents if d.doc_id not in have_docs}
+        _insert(con, "raw_documents", [{
+            "doc_id": d.doc_id, "source_uri": d.source_uri, "source_name": d.source_name, "url": d.url,
+            "title": d.title, "published_date": d.published, "body": d.text,
+            "sentence_spans": [[s.start, s.end] for s in d.sentences], "fetched_at": d.fetched_at, "loaded_at": now,
+        } for d in new_docs.values()], _DOCUMENT_SCHEMA)
+        new_sources = {}
+        for d in documents:
+            if (d.doc_id, d.source_uri) not in have_sources:
+                new_sources[(d.doc_id, d.source_uri)] = d
+        _insert(con, "raw_document_sources", [{
+            "doc_id": d.doc_id, "source_uri": d.source_uri, "source_name": d.source_name,
+            "fetched_at": d.fetched_at, "loaded_at": now,
+        } for d in new_sources.values()], _SOURCE_SCHEMA)
+
+        # Blocks whose old mentions go away must be re-resolved too, or their events would keep stale links.
+        old_blocks = {row[0] for row in con.execute(
+            "select distinct block_key from raw_mentions where doc_id in (select unnest(?::varchar[]))",
+            [extracted]).fetchall()} if extracted else set()
+        old_mention_ids = [row[0] for row in con.execute(
+            "select mention_id from raw_mentions where doc_id in (select unnest(?::varchar[]))",
+            [extracted]).fetchall()] if extracted else []
+        _delete_where_in(con, "raw_mention_actors", "mention_id", old_mention_ids)
+        _delete_where_in(con, "raw_mentions", "doc_id", extracted)
+        _delete_where_in(con, "raw_extractions", "doc_id", extracted)
+
+        unique_mentions = {m.mention_id: m for m in mentions}
+        _insert(con, "raw_mentions", [{
+            "mention_id": mid, "doc_id": m.doc_id, "event_type": m.event_type, "block_key": block_key(m),
+            "sentence": m.sentence, "char_start": m.char_start, "char_end": m.char_end, "trigger_text": m.trigger,
+            "trigger_start": m.trigger_start, "event_date": m.event_date, "date_text": m.date_text,
+            "rate_pct": m.rate_pct, "alt_rates": list(m.alt_rates or []), "status": m.status,
+            "confidence": m.confidence, "extractor_version": m.extractor_version,
+        } for mid, m in unique_mentions.items()], _MENTION_SCHEMA)
+        _insert(con, "raw_mention_actors", [{
+            "mention_id": mid, "role": a.role, "country_code": a.code, "actor_name": a.name,
+        } for mid, m in unique_mentions.items() for a in m.actors], _ACTOR_SCHEMA)
+        per_doc: dict[str, int] = {doc_id: 0 for doc_id in extracted}
+        for m in unique_mentions.values():
+            per_doc[m.doc_id] = per_doc.get(m.doc_id, 0) + 1
+        _insert(con, "raw_extractions", [{
+            "doc_id": doc_id, "extractor_version": extractor_version, "num_mentions": n, "extracted_at": now,
+        } for doc_id, n in per_doc.items()], _EXTRACTION_SCHEMA)
+
+        _insert(con, "raw_rejected_documents", _new_rejections(con, rejections, now), _REJECTION_SCHEMA)
+
+        blocks = old_blocks | {block_key(m) for m in unique_mentions.values()}
+        num_events = _resolve_blocks(con, blocks)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return {"documents": len(new_docs), "sources": len(new_sources), "mentions": len(unique_mentions),
+            "events_touched": num_events, "rejected": len(rejections)}
+
+
+def _new_rejections(con, rejections: Sequence[Rejection], now: datetime) -> list[dict]:
+    have = set(con.execute("select source_uri, coalesce(content_hash, '') from raw_rejected_documents").fetchall())
+    rows = {}
+    for r in rejections:
+        key = (r.source_uri, r.content_hash or "")
+        if key not in have:
+            rows[key] = {"source_uri": r.source_uri, "content_hash": r.content_hash,
+                         "source_name": r.source_name, "reason": r.reason, "detected_at": now}
+    return list(rows.values())
+
+
+def _resolve_blocks(con: duckdb.DuckDBPyConnection, blocks: set[str]) -> int:
+    """Re-run coreference over every mention in the given blocks and replace their events."""
+    if not blocks:
+        return 0
+    old_events = [row[0] for row in con.execute(
+        "select event_id from int_events where block_key in (select unnest(?::varchar[]))",
+        [sorted(blocks)]).fetchall()]
+    _delete_where_in(con, "int_event_actors", "event_id", old_events)
+    _delete_where_in(con, "int_mention_events", "event_id", old_events)
+    _delete_where_in(con, "int_events", "event_id", old_events)
+    events = resolve_events(_mentions_in_blocks(con, blocks))
+    _insert(con, "int_events", [{
+        "event_id": e.event_id, "event_type": e.event_type, "block_key": e.block_key, "event_date": e.event_date,
+        "status": e.status, "rate_pct": e.rate_pct, "alt_rates": e.alt_rates, "confidence": e.confidence,
+    } for e in events], _EVENT_SCHEMA)
+    _insert(con, "int_event_actors", [{
+        "event_id": e.event_id, "role": a.role, "country_code": a.code, "actor_name": a.name,
+    } for e in events for a in e.actors], _EVENT_ACTOR_SCHEMA)
+    _insert(con, "int_mention_events", [{"mention_id": m.mention_id, "event_id": e.event_id}
+                                        for e in events for m in e.mentions], _LINK_SCHEMA)
+    return len(events)
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, counts: dict[str, int]) -> None:
+    con.execute("delete from raw_runs where run_id = ?", [run_id])
+    con.execute("insert into raw_runs values (?, ?, ?, ?, ?, ?, ?, ?)", [
+        run_id, started_at, datetime.now(timezone.utc), counts.get("ingested", 0), counts.get("skipped", 0),
+        counts.get("rejected", 0), counts.get("mentions", 0), counts.get("events", 0)])

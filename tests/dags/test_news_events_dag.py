@@ -1,0 +1,63 @@
+"""DAG integrity: it imports cleanly and has the expected shape and settings."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_one_dag_per_file_named_after_it(dagbag):
+    assert set(dagbag.dag_ids) == {"news_events"}
+    assert dagbag.dags["news_events"].fileloc.endswith("news_events.py")
+
+
+def test_task_graph(dagbag):
+    dag = dagbag.dags["news_events"]
+    edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
+    assert {t.task_id for t in dag.tasks} == {"ingest", "normalise", "extract", "load", "check"}
+    assert edges == {
+        ("ingest", "normalise"), ("ingest", "load"), ("ingest", "check"),
+        ("normalise", "extract"), ("extract", "load"), ("load", "check"),
+    }
+
+
+def test_schedule_and_run_settings(dagbag):
+    dag = dagbag.dags["news_events"]
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert dag.doc_md and "news_events" in dag.doc_md
+    assert "news" in dag.tags
+    for t in dag.tasks:
+        assert t.retries >= 1, t.task_id
+        assert t.owner == "news-pipeline"
+    assert dag.get_task("load").pool == "duckdb_writer"
+    assert dag.get_task("load").pool_slots == 1
+
+
+def test_hourly_by_default(dagbag):
+    dag = dagbag.dags["news_events"]
+    assert dag.schedule == "@hourly"
+    assert dag.timetable.expression == "0 * * * *"
+
+
+def test_schedule_is_configurable(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setenv("PIPELINE_SCHEDULE", "@daily")
+    spec = importlib.util.spec_from_file_location("news_events_daily", ROOT / "dags" / "news_events.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dag = module.news_events()
+    assert dag.schedule == "@daily"
+    assert dag.timetable.expression == "0 0 * * *"

@@ -1,0 +1,28 @@
+-- Resolved layer: the output of event coreference (pipeline.coref).
+-- Recomputed per block (event type + actors) whenever a block gains or loses mentions.
+
+-- one row per event
+create table if not exists int_events (
+    event_id        varchar not null,
+    event_type      varchar not null,
+    block_key       varchar not null,
+    event_date      date,
+    status          varchar,
+    rate_pct        double,
+    alt_rates       double[],
+    confidence      double not null
+);
+
+-- one row per (event, role, country)
+create table if not exists int_event_actors (
+    event_id        varchar not null,
+    role            varchar not null,
+    country_code    varchar not null,
+    actor_name      varchar
+);
+
+-- one row per mention: the event it reports
+create table if not exists int_mention_events (
+    mention_id      varchar not null,
+    event_id        varchar not null
+);

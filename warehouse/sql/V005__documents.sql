@@ -1,0 +1,15 @@
+-- Mart: one row per document.
+create or replace view documents as
+select
+    doc_id,
+    source_uri,
+    source_name,
+    url,
+    title,
+    published_date,
+    num_sentences,
+    num_sources,
+    fetched_at,
+    loaded_at,
+    body
+from stg_documents;
