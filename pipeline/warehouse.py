@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
+from pipeline import stories
 from pipeline.coref import block_key, resolve_events
 from pipeline.models import Actor, Document, EventMention, Rejection
 
@@ -161,6 +163,8 @@ _EVENT_SCHEMA = pa.schema([
 _EVENT_ACTOR_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("role", pa.string()), ("country_code", pa.string()), ("actor_name", pa.string()),
 ])
+_SIGNATURE_SCHEMA = pa.schema([("doc_id", pa.string()), ("signature", pa.list_(pa.uint64()))])
+_STORY_SCHEMA = pa.schema([("doc_id", pa.string()), ("story_id", pa.string())])
 _LINK_SCHEMA = pa.schema([("mention_id", pa.string()), ("event_id", pa.string())])
 
 
@@ -269,6 +273,9 @@ def load(
 
         _insert(con, "raw_rejected_documents", _new_rejections(con, rejections, now), _REJECTION_SCHEMA)
 
+        if new_docs:
+            _assign_stories(con, new_docs.values())
+
         blocks = old_blocks | {block_key(m) for m in unique_mentions.values()}
         num_events = _resolve_blocks(con, blocks)
         con.execute("commit")
@@ -288,6 +295,18 @@ def _new_rejections(con, rejections: Sequence[Rejection], now: datetime) -> list
             rows[key] = {"source_uri": r.source_uri, "content_hash": r.content_hash,
                          "source_name": r.source_name, "reason": r.reason, "detected_at": now}
     return list(rows.values())
+
+
+def _assign_stories(con: duckdb.DuckDBPyConnection, new_docs: Iterable[Document]) -> None:
+    """Sign the new documents and recompute story clusters over the whole corpus."""
+    _insert(con, "raw_document_signatures", [{"doc_id": d.doc_id, "signature": stories.signature(d.text).tolist()}
+                                             for d in new_docs], _SIGNATURE_SCHEMA)
+    signatures = {doc_id: np.asarray(sig, dtype=np.uint64) for doc_id, sig in
+                  con.execute("select doc_id, signature from raw_document_signatures").fetchall()}
+    assigned = stories.assign_stories(signatures)
+    con.execute("delete from int_document_stories")
+    _insert(con, "int_document_stories", [{"doc_id": d, "story_id": s} for d, s in sorted(assigned.items())],
+            _STORY_SCHEMA)
 
 
 def _resolve_blocks(con: duckdb.DuckDBPyConnection, blocks: set[str]) -> int:
