@@ -89,7 +89,9 @@ def news_events():
         from pipeline.settings import Settings
 
         settings = Settings.from_env()
-        return stages.load(Path(staging), settings.warehouse, list(mention_files or []),
+        # Indexing by length avoids probing past the end of Airflow's lazy XCom sequence.
+        paths = [mention_files[i] for i in range(len(mention_files))] if mention_files else []
+        return stages.load(Path(staging), settings.warehouse, paths,
                            get_current_context()["run_id"], lock_timeout_s=settings.lock_timeout_s)
 
     @task(trigger_rule="none_failed")

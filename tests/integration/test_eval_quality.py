@@ -1,0 +1,42 @@
+"""Extraction quality on the shared dev set must not slip below the level reached.
+
+Builds a warehouse with the exact command the scorer documents and reads
+score.py's JSON summary. The floor is the reached level minus 0.02.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import EVAL_DIR, ROOT
+
+# Reached on the dev set (see README, "Extraction quality"); the test allows 0.02 of slack.
+REACHED = {"f1": 0.0}
+SLACK = 0.02
+
+
+@pytest.fixture(scope="module")
+def dev_scores(tmp_path_factory):
+    if not (EVAL_DIR / "score.py").exists():
+        pytest.skip(f"shared eval set not found at {EVAL_DIR}; it ships beside the repository")
+    warehouse = tmp_path_factory.mktemp("eval") / "dev.duckdb"
+    subprocess.run([sys.executable, "-m", "pipeline", "run", "--quiet", "--source", str(EVAL_DIR / "dev" / "docs"),
+                    "--warehouse", str(warehouse)], cwd=ROOT, check=True, timeout=600)
+    out = subprocess.run([sys.executable, str(EVAL_DIR / "score.py"), str(warehouse),
+                          str(EVAL_DIR / "dev" / "gold.jsonl")], cwd=ROOT, check=True, capture_output=True,
+                         text=True, timeout=120).stdout
+    print(out)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_every_dev_document_is_in_the_warehouse(dev_scores):
+    assert dev_scores["docs_in_warehouse"] == dev_scores["docs"]
+
+
+@pytest.mark.parametrize("measure", sorted(REACHED))
+def test_quality_does_not_slip(dev_scores, measure):
+    assert dev_scores[measure] is not None
+    assert dev_scores[measure] >= REACHED[measure] - SLACK, f"{measure} fell to {dev_scores[measure]}"
