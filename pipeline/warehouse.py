@@ -20,7 +20,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipeline import stories
 from pipeline.coref import block_key, resolve_events
 from pipeline.models import Actor, Document, EventMention, Rejection
 
@@ -299,6 +298,8 @@ def _new_rejections(con, rejections: Sequence[Rejection], now: datetime) -> list
 
 def _assign_stories(con: duckdb.DuckDBPyConnection, new_docs: Iterable[Document]) -> None:
     """Sign the new documents and recompute story clusters over the whole corpus."""
+    from pipeline import stories  # datasketch pulls in scipy; only loads need it, not readers
+
     _insert(con, "raw_document_signatures", [{"doc_id": d.doc_id, "signature": stories.signature(d.text).tolist()}
                                              for d in new_docs], _SIGNATURE_SCHEMA)
     signatures = {doc_id: np.asarray(sig, dtype=np.uint64) for doc_id, sig in

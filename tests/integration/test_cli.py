@@ -1,0 +1,46 @@
+"""The command line as a user runs it: subprocesses, exit codes and output."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_query_prints_a_table(seed_warehouse):
+    result = cli("query", "select event_type, count(*) as n from events group by 1 order by 1",
+                 "--warehouse", str(seed_warehouse))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["event_type", "n"]
+    assert any(line.startswith("meeting") for line in lines[2:])
+
+
+def test_bad_sql_is_one_readable_error_line(seed_warehouse):
+    result = cli("query", "select nope from events", "--warehouse", str(seed_warehouse))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and "nope" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_warehouse_tells_the_user_what_to_run(tmp_path):
+    result = cli("query", "select 1", "--warehouse", str(tmp_path / "none.duckdb"))
+    assert result.returncode == 1
+    assert "python -m pipeline run" in result.stderr
+
+
+def test_missing_source_folder_is_a_clear_error(tmp_path):
+    result = cli("run", "--source", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr
+
+
+def test_check_command_reports_the_checks_that_passed(seed_warehouse):
+    result = cli("check", "--warehouse", str(seed_warehouse))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("all ") and "data checks passed" in result.stdout
