@@ -1,0 +1,258 @@
+"""Event extraction: documents in, one ``EventMention`` per reported event out.
+
+Flow (designed for throughput):
+1. A regex prefilter over each sentence keeps only those with a trigger
+   word; everything else never reaches the statistical model.
+2. Candidate sentences go through ``nlp.pipe`` in batches (NER is disabled:
+   the gazetteer and regexes find countries, dates and rates).
+3. ``rules`` reads events off each parsed sentence.
+4. A document-level pass fills what a sentence leaves implicit from cheap
+   whole-document context: "the two sides" -> the article's two main
+   countries, "the sanctions" -> the imposer named earlier, "the meeting"
+   -> the date of the meeting reported earlier.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from typing import Iterable
+
+from pipeline.extract.gazetteer import BODY_CODES, find_countries
+from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cues, directed_candidates, \
+    meeting_candidates, places
+from pipeline.models import Actor, Document, EventMention
+
+EXTRACTOR_VERSION = "1.0.0"
+# Components the rules never read; skipping them is most of the speed-up besides the prefilter.
+_DISABLED = ("ner", "ner_fixes")
+_TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|import tax(?:es)?|levies)\b", re.IGNORECASE)
+
+
+def _prefilter() -> list[tuple[re.Pattern, re.Pattern | None]]:
+    global _PREFILTER
+    try:
+        return _PREFILTER
+    except NameError:
+        _PREFILTER = [(re.compile(r["trigger"], re.IGNORECASE),
+                       re.compile(r["requires"], re.IGNORECASE) if r.get("requires") else None)
+                      for r in cues_raw()["prefilter_rules"]]
+        return _PREFILTER
+
+
+def passes_prefilter(text: str) -> bool:
+    return any(trig.search(text) and (req is None or req.search(text)) for trig, req in _prefilter())
+
+
+def cues_raw() -> dict:
+    import json
+    from pipeline.extract.rules import DATA_DIR
+
+    global _CUES_RAW
+    try:
+        return _CUES_RAW
+    except NameError:
+        _CUES_RAW = json.loads((DATA_DIR / "cues.json").read_text(encoding="utf-8"))
+        return _CUES_RAW
+
+
+def candidate_sentences(doc: Document) -> list[int]:
+    """Indices of sentences worth parsing: a trigger word, not an all-capitals headline."""
+    out = []
+    for i, s in enumerate(doc.sentences):
+        text = doc.text[s.start:s.end]
+        if text.isupper():
+            continue  # wire headlines: the parser cannot read them and the body repeats them
+        if passes_prefilter(text):
+            out.append(i)
+    return out
+
+
+def main_pair(doc: Document) -> list[str]:
+    """The article's two most-mentioned countries (bodies count), each named at least twice."""
+    counts = Counter(m.code for m in find_countries(doc.text, doc.published))
+    top = [code for code, n in counts.most_common() if n >= 2][:2]
+    return top if len(top) == 2 else []
+
+
+def extract_mentions(docs: Iterable[Document], nlp=None, batch_size: int = 64) -> list[EventMention]:
+    """Every event mention in ``docs``, in document and sentence order. Deterministic."""
+    if nlp is None:
+        from pipeline.nlp import load_nlp
+
+        nlp = load_nlp()
+    docs = list(docs)
+    jobs = []
+    for d_idx, doc in enumerate(docs):
+        for s_idx in candidate_sentences(doc):
+            s = doc.sentences[s_idx]
+            sdoc = nlp.make_doc(doc.text[s.start:s.end])
+            sdoc.user_data["published"] = doc.published
+            jobs.append((sdoc, (d_idx, s_idx)))
+    disabled = [name for name in _DISABLED if name in nlp.pipe_names]
+    parsed: dict[int, list] = {}
+    for sdoc, (d_idx, s_idx) in nlp.pipe(jobs, as_tuples=True, batch_size=batch_size, disable=disabled):
+        parsed.setdefault(d_idx, []).append((s_idx, sdoc))
+    out: list[EventMention] = []
+    for d_idx, doc in enumerate(docs):
+        out.extend(_document_mentions(doc, parsed.get(d_idx, [])))
+    return out
+
+
+def _sentence_candidates(sdoc, published: date | None, doc_has_tariff: bool) -> list[Candidate]:
+    plc = places(sdoc)
+    triggers = list(sdoc.spans.get("triggers", []))
+    tariff_trigs = [t.root for t in triggers if t.label_ == "tariff"]
+    cands: list[Candidate] = []
+    for span in triggers:
+        tok = span[0] if len(span) == 1 else span.root
+        if span.label_ == "meeting":
+            c = meeting_candidates(sdoc, tok, plc, published, sdoc.text)
+            if c:
+                cands.append(c)
+        elif span.label_ == "agreement":
+            c = agreement_candidate(sdoc, tok, plc, published, sdoc.text)
+            if c:
+                cands.append(c)
+        else:
+            cands.extend(directed_candidates(sdoc, tok, span.label_, plc, published, tariff_trigs, doc_has_tariff))
+    return cands
+
+
+def _document_mentions(doc: Document, parsed: list) -> list[EventMention]:
+    pair = main_pair(doc)
+    doc_has_tariff = bool(_TARIFF_WORDS.search(doc.text))
+    mentions: list[EventMention] = []
+    history: list[tuple[Candidate, list[str], list[str]]] = []  # resolved earlier candidates
+    for s_idx, sdoc in sorted(parsed, key=lambda x: x[0]):
+        sent = doc.sentences[s_idx]
+        per_sentence: dict[tuple, EventMention] = {}
+        for cand in _sentence_candidates(sdoc, doc.published, doc_has_tariff):
+            actors = _resolve_actors(cand, pair, history)
+            if actors is None:
+                continue
+            _resolve_date(cand, sdoc, history, actors)
+            history.append((cand, [a.code for a in actors], []))
+            mention = EventMention(
+                doc_id=doc.doc_id,
+                event_type=cand.event_type,
+                sentence=doc.text[sent.start:sent.end],
+                char_start=sent.start,
+                char_end=sent.end,
+                trigger=cand.trigger.text,
+                trigger_start=sent.start + cand.trigger.idx,
+                actors=actors,
+                extractor_version=EXTRACTOR_VERSION,
+                event_date=cand.event_date,
+                date_text=cand.date_text,
+                rate_pct=cand.rate,
+                alt_rates=list(cand.alt_rates),
+                status=cand.status if cand.event_type in DIRECTED else None,
+                confidence=round(cand.confidence, 2),
+            )
+            key = _sentence_key(mention)
+            prev = per_sentence.get(key)
+            per_sentence[key] = _merge(prev, mention) if prev else mention
+        mentions.extend(per_sentence.values())
+    return mentions
+
+
+def _sentence_key(m: EventMention) -> tuple:
+    if m.event_type in DIRECTED:
+        return (m.event_type, tuple(m.codes("imposer")), tuple(m.codes("target")), m.status, m.rate_pct)
+    return (m.event_type,)
+
+
+def _merge(a: EventMention, b: EventMention) -> EventMention:
+    """Two triggers of one event in one sentence ("visit ... for talks"): keep one, union the parties."""
+    codes = {x.code for x in a.actors}
+    a.actors = a.actors + [x for x in b.actors if x.code not in codes]
+    if a.event_date is None and b.event_date is not None:
+        a.event_date, a.date_text = b.event_date, b.date_text
+    if a.rate_pct is None and b.rate_pct is not None:
+        a.rate_pct, a.alt_rates = b.rate_pct, b.alt_rates
+    a.confidence = max(a.confidence, b.confidence)
+    return a
+
+
+def _resolve_actors(cand: Candidate, pair: list[str], history) -> list[Actor] | None:
+    if cand.event_type in DIRECTED:
+        imposer = cand.imposer
+        targets = list(cand.targets)
+        if imposer is None:
+            # "the sanctions", "the boycott": the measure named earlier in the article
+            prev = [h for h in history if h[0].event_type == cand.event_type and h[0].imposer]
+            if not prev:
+                return None
+            imposer = prev[-1][0].imposer
+            if not targets and prev[-1][0].targets:
+                targets = [prev[-1][0].targets[0]]
+            cand.confidence -= 0.1
+        if not targets:
+            prev = [h for h in history if h[0].event_type == cand.event_type
+                    and h[0].imposer and h[0].imposer[0] == imposer[0] and h[0].targets]
+            if prev:
+                targets = [prev[-1][0].targets[0]]
+        if not targets and pair and imposer[0] in pair:
+            # A bilateral article's measure without a named target is aimed at the other
+            # main country ("the sanctions" in a U.S.-Japan story); weaker evidence.
+            other = [code for code in pair if code != imposer[0]][0]
+            targets = [(other, other)]
+            cand.confidence -= 0.15
+        cand.imposer = imposer
+        cand.targets = targets
+        actors = [Actor("imposer", imposer[0], imposer[1])]
+        actors += [Actor("target", t[0], t[1]) for t in targets if t[0] != imposer[0]]
+        return actors
+    parts = list(cand.participants)
+    codes = {p[0] for p in parts}
+    if cand.needs_pair:
+        venues = {c for c, _ in cand.extra_venues}
+        named = codes | venues
+        if len(named) >= 2 and not (pair and set(pair) <= named):
+            parts += [v for v in cand.extra_venues if v[0] not in codes]
+        elif pair and (not codes or codes & set(pair) or venues & set(pair)):
+            # venues outside the main pair ("monitored in Nicosia") are dropped so that
+            # every mention of the event names the same parties
+            parts += [(code, code) for code in pair if code not in codes]
+        else:
+            parts += [v for v in cand.extra_venues if v[0] not in codes]
+    codes = {p[0] for p in parts}
+    definite = any(ch.lower_ in ("the", "this", "that") for ch in cand.trigger.children)
+    if cand.event_type == "meeting" and definite and codes:
+        # "the X meeting will also involve ...": the meeting named earlier, with its parties
+        for h, hcodes, _ in reversed(history):
+            if h.event_type == "meeting" and set(hcodes) & codes and not set(hcodes) <= codes:
+                parts += [(code, code) for code in hcodes if code not in codes]
+                break
+    codes = {p[0] for p in parts}
+    if len(codes) < 2:
+        return None
+    cand.participants = parts
+    return [Actor("participant", code, name) for code, name in parts]
+
+
+def _resolve_date(cand: Candidate, sdoc, history, actors: list[Actor]) -> None:
+    """Dates a sentence gives only by reference to an earlier event ("the meeting came the day ...")."""
+    if cand.event_date is not None:
+        return
+    codes = {a.code for a in actors}
+    refs = [t for t in sdoc if t.lemma_ in ("meeting", "session", "talk", "visit", "summit")
+            and any(ch.lower_ in ("the", "this") for ch in t.children) and t.i != cand.trigger.i]
+    anaphoric = cand.anaphoric_day or (cand.event_type == "agreement" and refs)
+    if cand.event_type == "meeting" and not refs:
+        # "finalized during the session": a meeting dated by the signing reported with it
+        refs_agree = [t for t in sdoc if t.lemma_ in ("agreement", "protocol", "accord", "pact", "deal")
+                      and any(ch.lower_ in ("the", "this") for ch in t.children)]
+        if refs_agree:
+            for h, hcodes, _ in reversed(history):
+                if h.event_type == "agreement" and h.event_date and set(hcodes) & codes:
+                    cand.event_date, cand.date_text = h.event_date, h.date_text
+                    return
+        return
+    if not anaphoric:
+        return
+    for h, hcodes, _ in reversed(history):
+        if h.event_type == "meeting" and h.event_date and (cand.event_type in DIRECTED or set(hcodes) & codes):
+            cand.event_date, cand.date_text = h.event_date, h.date_text
+            return

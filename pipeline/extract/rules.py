@@ -1,0 +1,665 @@
+"""Sentence-level event rules over a parsed sentence.
+
+Each rule starts from a trigger span (``doc.spans["triggers"]``), checks the
+modality around it (negation, cancellation, hypotheticals, allegations) and
+reads its arguments off the dependency parse. Anything the sentence does not
+settle (the parties of "the two sides", the imposer of "the sanctions") is
+left to the document-level pass in ``__init__``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.tokens import Doc, Span, Token
+
+from pipeline.extract.dates import find_dates
+from pipeline.extract.gazetteer import BODY_CODES, aliases
+from pipeline.extract.rates import RateMention, find_rates
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DIRECTED = ("tariff", "trade_restriction")
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, set[str]]:
+    path = DATA_DIR / "cues.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {k: set(v) for k, v in raw.items() if not k.startswith("_") and k != "prefilter_rules"}
+
+
+@dataclass
+class Candidate:
+    """One event read off one sentence, before document-level completion."""
+
+    event_type: str
+    trigger: Token
+    participants: list[tuple[str, str]] = field(default_factory=list)  # (code, surface)
+    imposer: tuple[str, str] | None = None
+    targets: list[tuple[str, str]] = field(default_factory=list)
+    needs_pair: bool = False  # parties left implicit ("both sides"): fill from the document
+    event_date: date | None = None
+    date_text: str | None = None
+    rate: float | None = None
+    alt_rates: list[float] = field(default_factory=list)
+    status: str | None = None
+    confidence: float = 0.5
+    anaphoric_day: bool = False
+    extra_venues: list[tuple[str, str]] = field(default_factory=list)  # venues, used when no pair is known  # "the day X imposed ...": date comes from the event it refers to
+
+
+# ---------------------------------------------------------------- syntax helpers
+
+_CLAUSE_DEPS = {"advcl", "relcl", "ccomp", "parataxis", "ROOT"}
+_MODAL_CONSIDER = {"may", "might", "could"}
+_FUTURE_AUX = {"will", "shall", "'ll", "wo"}
+_LOCATIVE_PREPS = {"in", "at", "near", "from", "for", "via", "outside"}
+# Verbs of requesting: the measure is what someone else wants, not an act.
+_REQUEST = {"ask", "urge", "press", "demand", "call", "want", "request", "push", "lobby"}
+_PLANNED = {"expect", "plan", "hope", "want", "seek", "aim", "intend", "try", "prepare", "wish", "fear",
+            "prevent", "likely", "set"}
+
+
+def governing_verb(tok: Token, max_up: int = 4) -> Token | None:
+    """The verb a trigger noun depends on ("imposed ... tariffs" -> imposed)."""
+    if tok.pos_ in ("VERB", "AUX"):
+        return tok
+    for child in tok.children:
+        if child.dep_ in ("acl", "relcl") and child.pos_ == "VERB" and child.i > tok.i:
+            return child
+    # "the removal of sanctions imposed earlier": the participle right after the
+    # trigger describes the trigger even when the parser hangs it on "removal".
+    if tok.dep_ == "pobj" and tok.head.lower_ == "of":
+        for child in tok.head.head.children:
+            if child.dep_ == "acl" and child.pos_ == "VERB" and child.i == tok.i + 1:
+                return child
+    cur = tok
+    for _ in range(max_up):
+        if cur.head.i == cur.i:
+            return None
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX"):
+            return cur
+    return None
+
+
+def verb_chain(verb: Token | None, limit: int = 4) -> list[Token]:
+    """The verb and the verbs it is the complement of ("threatened to stop" -> [stop, threatened])."""
+    chain = []
+    cur = verb
+    while cur is not None and len(chain) < limit:
+        chain.append(cur)
+        if cur.dep_ in ("xcomp", "conj", "acl", "pcomp", "advcl", "ccomp") and cur.head.i != cur.i:
+            nxt = cur.head
+            # climb through "by signing" / "to set" (pcomp / prep) and nouns that take a clause ("plan to ban")
+            while nxt.pos_ in ("ADP", "NOUN", "ADJ", "PART") and nxt.head.i != nxt.i and nxt.dep_ not in _CLAUSE_DEPS:
+                chain.append(nxt)
+                nxt = nxt.head
+            cur = nxt if all(nxt.i != c.i for c in chain) else None
+        else:
+            break
+    return chain
+
+
+def clause_root(tok: Token) -> Token:
+    cur = tok
+    while cur.dep_ not in _CLAUSE_DEPS and cur.head.i != cur.i:
+        cur = cur.head
+    return cur
+
+
+def clause_tokens(tok: Token) -> set[int]:
+    """Token ids of the trigger's clause, without side clauses that do not contain it."""
+    root = clause_root(tok)
+    return _without_side_clauses(root, tok)
+
+
+def _without_side_clauses(root: Token, keep: Token) -> set[int]:
+    ids = {t.i for t in root.subtree}
+    for t in root.subtree:
+        if t.i != root.i and t.dep_ in ("advcl", "relcl", "ccomp", "parataxis", "acl"):
+            sub = {x.i for x in t.subtree}
+            if keep.i not in sub:
+                ids -= sub
+    return ids
+
+
+def party_scope(trig: Token) -> set[int]:
+    """Tokens that can name the parties of a meeting/agreement trigger.
+
+    The trigger's own phrase, plus the subject and object of the verb it hangs
+    on ("India and Russia held talks", "X signed the pact"), never the other
+    prepositional phrases or side clauses of that verb (venues, causes, background).
+    """
+    ids = _without_side_clauses(trig, trig)
+    verbs = []
+    if trig.pos_ == "VERB":
+        verbs.append(trig)
+    elif trig.dep_ in ("dobj", "nsubj", "nsubjpass", "attr") and trig.head.pos_ in ("VERB", "AUX"):
+        verbs.append(trig.head)
+    verbs += [c for v in list(verbs) for c in v.children if c.dep_ == "conj" and c.pos_ == "VERB"]
+    for v in verbs:
+        for ch in v.children:
+            if ch.dep_ in ("nsubj", "nsubjpass", "dobj", "agent") or (
+                    ch.dep_ == "prep" and ch.lower_ in ("with", "between", "by")):
+                ids |= _without_side_clauses(ch, ch)
+        if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN"):
+            # "the first U.S. official to visit Japan": the official is the visitor
+            ids |= {t.i for t in v.head.children if t.dep_ in ("compound", "amod", "poss", "nmod")} | {v.head.i}
+            ids |= {x.i for t in v.head.children if t.dep_ in ("compound", "amod", "poss", "nmod") for x in t.subtree}
+        if v.dep_ == "xcomp":
+            ids |= {x.i for ch in v.head.children if ch.dep_ in ("nsubj", "nsubjpass") for x in ch.subtree}
+    return ids
+
+
+def is_negated(tokens: list[Token]) -> bool:
+    neg = cues()["negation_lemmas"]
+    for t in tokens:
+        if t.lemma_.lower() in ("deny", "refuse", "reject", "fail"):
+            return True
+        for c in t.children:
+            if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
+                return True
+            if c.dep_ == "advmod" and c.lower_ == "never":
+                return True
+    return False
+
+
+def has_aux(verb: Token | None, words: set[str]) -> bool:
+    if verb is None:
+        return False
+    return any(c.dep_ in ("aux", "auxpass") and c.lower_ in words for c in verb.children)
+
+
+# ---------------------------------------------------------------- countries
+
+@dataclass(frozen=True)
+class Place:
+    code: str
+    text: str
+    root: Token
+    kind: str
+    locative: bool
+    span: Span
+
+
+def places(doc: Doc) -> list[Place]:
+    table = aliases()
+    out = []
+    for span in doc.spans.get("countries", []):
+        root = span.root
+        text = span.text[:-2] if span.text.endswith("'s") else span.text
+        kind = table.get(text, (None, "name"))[1]
+        locative = False
+        anchor = root
+        while anchor.dep_ == "conj" and anchor.head.i != anchor.i:
+            anchor = anchor.head  # "in Tokyo and Seoul": conjuncts share the venue reading
+        if anchor.dep_ == "pobj" and anchor.head.lower_ in _LOCATIVE_PREPS:
+            prep = anchor.head
+            # "officials from India" names a party; "returned from Moscow" a place
+            origin = prep.lower_ == "from" and prep.head.pos_ in ("NOUN", "PROPN", "PRON")
+            locative = kind in ("capital", "name", "historic", "abbrev") and not _trade_from(anchor) and not origin
+        # "ambassador to Moscow", "embassy in Copenhagen": the post belongs to the other country.
+        if root.dep_ == "pobj" and root.head.head.lemma_ in ("ambassador", "envoy", "embassy", "consulate"):
+            continue
+        before = doc[max(0, span.start - 3):span.start]
+        if len(before) >= 2 and before[-1].lower_ == "to" and any(
+                t.lemma_ in ("ambassador", "envoy") for t in before[:-1]):
+            continue
+        out.append(Place(span.label_, text, root, kind, locative, span))
+    return out
+
+
+def _trade_from(tok: Token) -> bool:
+    """'imports from X': a goods origin, not a venue."""
+    prep = tok.head
+    return prep.lower_ == "from" and prep.head.lemma_ in cues()["trade_objects"]
+
+
+def _dedupe(pairs):
+    seen, out = set(), []
+    for code, text in pairs:
+        if code not in seen:
+            seen.add(code)
+            out.append((code, text))
+    return out
+
+
+# ---------------------------------------------------------------- dates and rates
+
+def pick_date(doc: Doc, anchors: list[Token], published: date | None, future: bool,
+              scope: set[int] | None = None):
+    """The date expression nearest the event's verb; vague ones ("last week") win as None."""
+    best = None
+    for dm in find_dates(doc.text, published, future):
+        if dm.effective:
+            continue
+        span = doc.char_span(dm.start, dm.end, alignment_mode="expand")
+        if span is None:
+            continue
+        dist = min(abs(span.start - a.i) for a in anchors) if anchors else 0
+        in_scope = scope is None or span.root.i in scope
+        key = (not in_scope, dist)
+        if best is None or key < best[0]:
+            best = (key, dm)
+    if best is None:
+        return None, None
+    return best[1].value, best[1].text
+
+
+def rates_for(doc: Doc, trigger: Token, all_triggers: list[Token]) -> tuple[float | None, list[float]]:
+    """Percentages nearest this trigger (each percentage goes to its nearest tariff trigger)."""
+    found = find_rates(doc.text)
+    mine: list[RateMention] = []
+    for r in found:
+        span = doc.char_span(r.start, r.end, alignment_mode="expand")
+        if span is None:
+            continue
+        if any(t.lemma_ in ("growth", "rise", "surplus", "share", "interest", "inflation", "stake")
+               for t in span.root.ancestors if t.i < span.start and span.start - t.i <= 3):
+            continue
+        nearest = min(all_triggers, key=lambda t: min(abs(t.i - span.start), abs(t.i - (span.end - 1))))
+        if nearest.i == trigger.i and min(abs(trigger.i - span.start), abs(trigger.i - span.end)) <= 12:
+            mine.append(r)
+    if not mine:
+        return None, []
+    rate = mine[0]
+    alts = list(rate.alt)
+    if rate.additional:
+        # "an additional 25 per cent ... in addition to the 25 per cent": the total is also this action's rate.
+        others = [r.value for r in found if r is not rate and not r.additional]
+        if others:
+            alts.append(rate.value + others[0])
+    return rate.value, alts
+
+
+# ---------------------------------------------------------------- status
+
+def _participle_of(verb: Token | None, trig: Token) -> bool:
+    """'sanctions imposed last month': a participle describing the trigger itself."""
+    return verb is not None and verb.dep_ in ("acl", "relcl") and verb.i > trig.i and (
+        verb.head.i == trig.i or verb.i == trig.i + 1)
+
+
+def status_of(trigger: Token, verb: Token | None, event_type: str) -> str | None:
+    """Stage of a tariff/restriction action, or None when it is no action (request, allegation)."""
+    c = cues()
+    if _participle_of(verb, trigger):
+        chain = [verb]  # "sanctions imposed earlier": the participle is the whole story
+    else:
+        chain = verb_chain(verb) if verb is not None else []
+    if trigger.pos_ == "VERB" and chain and chain[0].i == trigger.i:
+        # "stop imports", "suspend exports": the trigger verb is the imposing act itself
+        rest = chain[1:]
+        rl = [t.lemma_.lower() for t in rest]
+        if any(lm in _REQUEST for lm in rl):
+            return None
+        if any(lm in c["threaten"] for lm in rl):
+            return "threatened"
+        if any(has_aux(v, _MODAL_CONSIDER) for v in chain) or any(lm in c["consider"] for lm in rl):
+            return "considered"
+        if any(lm in c["announce"] for lm in rl) or any(has_aux(v, _FUTURE_AUX | {"would"}) for v in chain):
+            return "announced"
+        if any(lm in c["remove"] for lm in rl[:1]) and trigger.lemma_ in ("limit", "restrict", "curb"):
+            return "removed"
+        return "imposed"
+    lemmas = [t.lemma_.lower() for t in chain]
+    if any(lm in _REQUEST for lm in lemmas[1:]):
+        return None
+    modal_consider = any(has_aux(v, _MODAL_CONSIDER) for v in chain)
+    future = any(has_aux(v, _FUTURE_AUX | {"would"}) for v in chain)
+    if any(lm in c["threaten"] for lm in lemmas):
+        return "threatened"
+    head_lemma = lemmas[0] if lemmas else ""
+    exemption = any(t.lower_ in ("duty-free", "free", "preferential", "preference", "preferences", "exemption", "gsp")
+                    for t in trigger.head.subtree) if trigger.dep_ != "ROOT" else False
+    if head_lemma in c["remove"] or (head_lemma == "raise" and trigger.lemma_ in ("limit", "quota", "ceiling")) \
+            or any(t.lemma_ in ("removal", "lifting", "cut", "reduction", "relaxation") and t.i != trigger.i
+                   for t in [trigger.head]) or any(ch.lemma_ in ("cut", "reduction") and ch.i != trigger.i
+                                                    for ch in trigger.children if ch.dep_ == "compound"):
+        if exemption and head_lemma in ("end", "withdraw", "revoke", "suspend", "remove", "deny", "cancel"):
+            return "imposed"
+        if modal_consider or any(lm in c["consider"] for lm in lemmas[1:]):
+            return "considered"
+        return "removed"
+    if trigger.i + 1 < len(trigger.doc) and trigger.nbor(1).lemma_ in ("cut", "reduction", "cuts"):
+        return "removed" if not modal_consider else "considered"
+    if modal_consider or any(lm in c["consider"] for lm in lemmas):
+        return "considered"
+    if any(lm in c["announce"] for lm in lemmas) or future:
+        return "announced"
+    return "imposed"
+
+
+# ---------------------------------------------------------------- per-type rules
+
+def _blocked(tokens: list[Token], drop_cancels: bool = False) -> bool:
+    """Negated or cancelled ("did not sign", "talks were called off", "the trip had been dropped")."""
+    c = cues()
+    if is_negated(tokens):
+        return True
+    for t in tokens:
+        if t.lemma_.lower() in c["cancel_lemmas"] and t.pos_ == "VERB" and (t.lemma_ != "drop" or drop_cancels):
+            return True
+    return False
+
+
+def _alleged(tok: Token) -> bool:
+    allegation = cues()["allegation_lemmas"]
+    return any(a.lemma_.lower() in allegation for a in tok.ancestors) or any(
+        t.lower_ in ("unfairly", "allegedly", "illegally") for t in list(tok.head.children) + list(tok.children))
+
+
+def _participants(doc: Doc, trig: Token, plc: list[Place], scope: set[int]):
+    strong = [(p.code, p.text) for p in plc if p.root.i in scope and not p.locative]
+    loc = [(p.code, p.text) for p in plc if p.root.i in scope and p.locative]
+    return _dedupe(strong), _dedupe(loc)
+
+
+def _fill_parties(cand: Candidate, strong, loc, sent_text: str, allow_pair: bool) -> bool:
+    """Parties named in the sentence, or a request to take the article's two main countries.
+
+    Venues ("in Moscow") count only when nothing else names a second party.
+    """
+    if len(strong) >= 2:
+        cand.participants = strong
+        cand.confidence = 0.75
+        return True
+    if allow_pair:
+        cand.participants = strong
+        cand.needs_pair = True
+        cand.extra_venues = loc
+        cand.confidence = 0.5
+        return True
+    if len(strong) == 1 and any(c != strong[0][0] for c, _ in loc):
+        cand.participants = _dedupe(strong + loc)
+        cand.confidence = 0.6
+        return True
+    return False
+
+
+def _pair_phrase(sent_text: str) -> bool:
+    low = sent_text.lower()
+    return any(p in low for p in cues()["context_pair_phrases"])
+
+
+def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
+    c = cues()
+    low = trig.lower_
+    kids = {ch.lower_ for ch in trig.children} | {ch.lemma_ for ch in trig.children}
+    if low in ("conference",) and kids & {"news", "press"}:
+        return None
+    if kids & c["domestic_meeting_words"] or trig.lemma_ in c["domestic_meeting_words"]:
+        return None
+    if any(ch.lower_ in c["generic_markers"] for ch in list(trig.children) + list(trig.head.children)):
+        return None
+    verb = governing_verb(trig)
+    chain = [trig] + ([verb] if verb is not None and verb.i != trig.i else [])
+    if _blocked(chain, True) or _blocked(verb_chain(verb)[1:] if verb is not None else [], True):
+        return None
+    scope = party_scope(trig)
+    strong, loc = _participants(doc, trig, plc, scope)
+    cand = Candidate("meeting", trig)
+    explicit_obj = trig.pos_ == "VERB" and any(ch.dep_ == "dobj" or (ch.dep_ == "prep" and ch.lower_ == "with")
+                                               for ch in trig.children)
+    if not _fill_parties(cand, strong, loc, sent_text, allow_pair=not explicit_obj or _pair_phrase(sent_text)):
+        return None
+    scope = clause_tokens(trig)
+    future = any(has_aux(v, _FUTURE_AUX) for v in verb_chain(verb)) if verb is not None else False
+    future = future or any(t.lemma_ in ("due", "schedule", "expect", "set", "next") for t in (verb.subtree if verb is not None else []))
+    cand.event_date, cand.date_text = pick_date(doc, [trig] + ([verb] if verb is not None else []), published, future, scope)
+    return cand
+
+
+def _conclusion_verb(noun: Token) -> Token | None:
+    """The verb that reports the text as signed/concluded, if any."""
+    c = cues()
+    head = noun.head
+    if noun.dep_ in ("dobj", "nsubjpass", "conj", "appos") and head.pos_ == "VERB":
+        verbs = [head] + [v for v in head.children if v.dep_ == "conj" and v.pos_ == "VERB"]
+        if head.dep_ == "conj" and head.head.pos_ == "VERB":
+            verbs.append(head.head)
+        for v in verbs:
+            if v.lemma_.lower() in c["agreement_verbs"]:
+                return v
+    for t in noun.subtree:
+        if t.dep_ in ("acl", "relcl") and t.pos_ == "VERB" and t.lemma_.lower() in c["agreement_acl"]:
+            if noun.i in (t.head.i, t.head.head.i, t.head.head.head.i):
+                return t
+    if noun.dep_ == "pobj" and noun.head.lower_ == "of" and noun.head.head.lemma_.lower() in c["signing_nouns"]:
+        return noun.head.head
+    if noun.dep_ == "dobj" and head.lemma_ in ("sign", "initial") :
+        return head
+    return None
+
+
+def agreement_candidate(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
+    if trig.pos_ not in ("NOUN", "PROPN"):
+        return None
+    verb = _conclusion_verb(trig)
+    if verb is None:
+        return None
+    chain = verb_chain(verb)
+    lemmas = {t.lemma_.lower() for t in chain[1:]}
+    if lemmas & _PLANNED or has_aux(verb, _FUTURE_AUX | {"would", "could", "may", "might", "to"}):
+        return None
+    if verb.dep_ in ("xcomp",) or any(ch.dep_ == "aux" and ch.lower_ == "to" for ch in verb.children):
+        return None
+    if _blocked([verb, trig]):
+        return None
+    scope = party_scope(trig) | party_scope(verb)
+    strong, loc = _participants(doc, trig, plc, scope)
+    cand = Candidate("agreement", trig, confidence=0.7)
+    _fill_parties(cand, strong, loc, sent_text, allow_pair=True)
+    if not cand.needs_pair:
+        cand.confidence = 0.8
+    scope = clause_tokens(trig) | clause_tokens(verb)
+    cand.event_date, cand.date_text = pick_date(doc, [verb, trig], published, False, scope)
+    return cand
+
+
+def _subject_codes(verb: Token | None, plc: list[Place], trig: Token | None = None) -> list[tuple[str, str]]:
+    """Country of the actor of ``verb``: its subject, a passive agent, or the object of 'force X to'.
+
+    When the trigger itself is the subject ("a boycott of South Africa would
+    take effect"), its own phrase names the target, not the imposer.
+    """
+    if verb is None:
+        return []
+    own = {t.i for ch in trig.children if ch.dep_ in ("prep", "conj") for t in ch.subtree} if trig is not None else set()
+    for v in verb_chain(verb):
+        subj = [ch for ch in v.children if ch.dep_ in ("nsubj", "agent")]
+        if v.dep_ == "xcomp":
+            subj += [ch for ch in v.head.children if ch.dep_ == "dobj"]
+        for s in subj:
+            ids = {t.i for t in s.subtree if t.dep_ not in ("relcl",)} - own
+            found = [(p.code, p.text) for p in plc if p.root.i in ids or p.span.start in ids]
+            if found:
+                return found[:1]
+    return []
+
+
+def _modifier_codes(noun: Token, plc: list[Place]) -> list[tuple[str, str]]:
+    """'U.S. tariffs', 'Chinese curbs', 'EC plan to ban', 'Japan's quotas'."""
+    targets = [noun]
+    if noun.pos_ == "VERB" and noun.dep_ in ("acl", "xcomp") and noun.head.pos_ in ("NOUN", "PROPN"):
+        targets.append(noun.head)
+    for n in targets:
+        for ch in n.children:
+            if ch.dep_ in ("compound", "amod", "poss", "nmod"):
+                ids = {t.i for t in ch.subtree}
+                for p in plc:
+                    if p.root.i in ids or p.span.start in ids:
+                        return [(p.code, p.text)]
+    return []
+
+
+_TARGET_PREPS = {"on", "against", "from", "of", "to", "for"}
+_EXPORTISH = {"export", "barrier", "shipment", "sale", "access", "delivery", "supply"}
+
+
+def _prep_path_ok(country_root: Token, prep: Token) -> bool:
+    """Every preposition between the country and ``prep`` may introduce goods or their origin.
+
+    Keeps "curbs on the export of minerals amid tensions with the US" from
+    making the US a target.
+    """
+    cur = country_root
+    while cur.i != prep.i:
+        if cur.dep_ == "prep" and cur.lower_ not in _TARGET_PREPS:
+            return False
+        if cur.dep_ in ("relcl", "advcl", "acl", "ccomp") or cur.head.i == cur.i:
+            return False
+        cur = cur.head
+    return True
+
+
+def _target_codes(trig: Token, verb: Token | None, plc: list[Place], imposer: str | None):
+    heads = {trig.i}
+    if verb is not None:
+        heads.add(verb.i)
+        heads |= {ch.i for ch in verb.children if ch.dep_ in ("dobj", "nsubjpass")}
+    own = _without_side_clauses(trig, trig)
+    heads |= {t.i for t in trig.subtree if t.pos_ in ("NOUN", "PROPN") and t.i in own}
+    found = []
+    doc = trig.doc
+    for h in heads:
+        for prep in doc[h].children:
+            if prep.dep_ != "prep" or prep.lower_ not in _TARGET_PREPS:
+                continue
+            objs = {ch.lemma_ for ch in doc[h].children if ch.dep_ == "dobj"} | {doc[h].lemma_}
+            if prep.lower_ == "to" and not (objs & _EXPORTISH or trig.lemma_ in ("barrier",)):
+                continue
+            if prep.lower_ == "for" and not any(ch.lemma_ in cues()["trade_objects"] for ch in prep.children):
+                continue
+            ids = {t.i for t in prep.subtree}
+            for p in plc:
+                if (p.root.i in ids or p.span.start in ids) and p.code != imposer and _prep_path_ok(p.root, prep):
+                    found.append((p.code, p.text))
+    # "a boycott of South Africa and neighbouring Namibia": the parser often hangs the
+    # second country on the trigger as a conjunct.
+    if found:
+        for ch in trig.children:
+            if ch.dep_ == "conj":
+                found += [(p.code, p.text) for p in plc if p.root.i == ch.i and p.code != imposer]
+    if verb is not None and verb.lemma_ in ("face", "hit", "affect"):
+        for ch in verb.children:
+            if ch.dep_ in ("nsubj", "nsubjpass"):
+                ids = {t.i for t in ch.subtree}
+                found += [(p.code, p.text) for p in plc if p.root.i in ids and p.code != imposer]
+    return [f for f in _dedupe(found) if f[0] not in BODY_CODES or f[0] == "EU"]
+
+
+def _action_noun(trig: Token, verb: Token | None) -> bool:
+    """A measure whose imposer the article gave earlier: 'the sanctions', 'its boycott', or one acted on."""
+    if trig.pos_ == "VERB":
+        return True
+    nouns = [trig] + ([trig.head] if trig.dep_ == "compound" else [])
+    if any(ch.dep_ in ("det", "poss") and ch.lower_ in ("the", "this", "these", "its", "their", "such")
+           for n in nouns for ch in n.children):
+        return True
+    c = cues()
+    acts = c["tariff_impose"] | c["remove"] | c["threaten"] | c["announce"] | c["consider"]
+    if verb is not None and verb.lemma_ in ("take", "come") and any(
+            ch.lemma_ in ("effect", "force") for ch in verb.subtree):
+        return True  # "a boycott ... would take effect", "quotas came into force"
+    return verb is not None and verb.lemma_.lower() in acts
+
+
+def _has_trade_object(trig: Token, verb: Token | None) -> bool:
+    objs = cues()["trade_objects"]
+    pool = list(trig.subtree)
+    if trig.pos_ == "VERB":
+        pool = [t for ch in trig.children if ch.dep_ in ("dobj", "nsubjpass", "prep") for t in ch.subtree]
+    return any(t.lemma_.lower() in objs for t in pool) or any(
+        t.lower_ in ("imports", "exports") for t in pool)
+
+
+def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place], published,
+                        tariff_triggers: list[Token], doc_has_tariff: bool) -> list[Candidate]:
+    c = cues()
+    lemma = trig.lemma_.lower()
+    if event_type == "trade_restriction" and lemma == "sanction" and doc_has_tariff:
+        # The text calls the same measures tariffs elsewhere: type follows the text.
+        event_type = "tariff"
+    if lemma in ("stop", "halt", "suspend", "block", "prohibit") and trig.pos_ == "VERB":
+        if not any(ch.dep_ == "dobj" and ch.lemma_ in ("import", "export", "shipment", "sale", "purchase")
+                   for ch in trig.children):
+            return []
+    elif event_type == "trade_restriction" and lemma not in c["inherent_trade_restrictions"] \
+            and not _has_trade_object(trig, None):
+        if not (lemma == "barrier" and any(ch.dep_ == "prep" for ch in trig.children)):
+            return []
+    if event_type == "tariff" and lemma == "duty":
+        nxt = trig.nbor(1) if trig.i + 1 < len(doc) else None
+        if nxt is not None and nxt.lower_ == "-":
+            # "duty-free treatment": only the ending of it is a tariff action.
+            pass
+        elif trig.lower_ not in ("duty", "duties"):
+            return []
+    if _alleged(trig):
+        return []
+    verb = governing_verb(trig)
+    chain_toks = verb_chain(verb) if verb is not None else []
+    if _blocked([trig] + chain_toks[:2]):
+        return []
+    if any(t.lower_ in cues()["hypothetical_markers"] for t in (verb.children if verb is not None else [])
+           if t.dep_ == "mark"):
+        return []
+    status = status_of(trig, verb, event_type)
+    if trig.pos_ == "VERB":
+        status = status_of(trig, trig, event_type)
+    if status is None:
+        return []
+    if event_type == "tariff" and lemma == "duty" and status != "imposed" and any(
+            t.lower_ == "free" for t in doc[trig.i:trig.i + 3]):
+        return []
+    if event_type == "tariff" and lemma == "duty" and any(t.lower_ == "free" for t in doc[trig.i:trig.i + 3]) \
+            and not (verb is not None and verb.lemma_ in ("end", "withdraw", "revoke", "suspend", "remove", "deny")):
+        return []
+    actor_verb = trig if trig.pos_ == "VERB" else verb
+    imposer = None
+    acts = c["tariff_impose"] | c["remove"] | c["threaten"] | c["announce"] | c["consider"]
+    if _participle_of(verb, trig):
+        agents = [ch for ch in verb.children if ch.dep_ == "agent"]
+        ids = {t.i for a in agents for t in a.subtree}
+        found = [(p.code, p.text) for p in plc if p.root.i in ids]
+        imposer = found[0] if found else None
+    elif actor_verb is not None and (trig.pos_ == "VERB" or any(v.lemma_.lower() in acts for v in chain_toks[:3])):
+        subj = _subject_codes(actor_verb, plc, trig)
+        imposer = subj[0] if subj else None
+    if imposer is None and verb is not None and verb.lemma_.lower() in acts and not _participle_of(verb, trig):
+        # "Reagan announced last week plans to impose ...": the parser often detaches
+        # "plans"; the nearest acting verb to the left still has the right subject.
+        for t in reversed(doc[max(0, trig.i - 10):trig.i]):
+            if t.pos_ == "VERB" and t.lemma_.lower() in acts and t.i != verb.i:
+                subj = _subject_codes(t, plc, trig)
+                if subj:
+                    imposer = subj[0]
+                    break
+    if imposer is None:
+        mods = _modifier_codes(trig, plc)
+        imposer = mods[0] if mods else None
+    targets = _target_codes(trig, verb if trig.pos_ != "VERB" else trig, plc, imposer[0] if imposer else None)
+    if lemma in ("stop", "halt", "suspend", "block") and trig.pos_ == "VERB" and not targets:
+        # "suspended oil exports after an earthquake": an interruption, not a measure against anyone
+        return []
+    if imposer is None and not _action_noun(trig, verb):
+        return []
+    future = any(has_aux(v, _FUTURE_AUX) for v in chain_toks)
+    anchors = [trig] + ([verb] if verb is not None else [])
+    when, when_text = pick_date(doc, anchors, published, future)
+    rate, alts = (None, [])
+    if event_type == "tariff":
+        rate, alts = rates_for(doc, trig, tariff_triggers or [trig])
+    conf = 0.55 + (0.15 if imposer else 0) + (0.1 if targets else 0)
+    base = dict(event_type=event_type, trigger=trig, imposer=imposer, event_date=when, date_text=when_text,
+                rate=rate, alt_rates=alts, status=status, confidence=min(conf, 0.9))
+    # "The meeting came the day Trump imposed ...": dated by the event "the day" points to
+    anaphoric = when is None and verb is not None and verb.dep_ == "relcl" and verb.head.lower_ == "day"
+    if not targets:
+        return [Candidate(**base, anaphoric_day=anaphoric)]
+    return [Candidate(**base, targets=[t], anaphoric_day=anaphoric) for t in targets]
