@@ -1,6 +1,6 @@
 """Command line: run the pipeline without Airflow, and query the warehouse.
 
-    python -m pipeline run [--source DIR] [--warehouse FILE]
+    python -m pipeline run [--source DIR | --sources FILE] [--since T --until T] [--warehouse FILE]
     python -m pipeline query "SELECT ..." [--warehouse FILE]
     python -m pipeline check [--warehouse FILE]
 """
@@ -27,8 +27,13 @@ order by e.event_type, e.event_date nulls last, actors
 """
 
 
-def run_pipeline(source: Path, warehouse: Path, settings: Settings, run_id: str | None = None) -> dict[str, int]:
-    """Every stage in one process, through the same staging files the DAG uses."""
+def run_pipeline(source, warehouse: Path, settings: Settings, run_id: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
+    """Every stage in one process, through the same staging files the DAG uses.
+
+    ``source`` is a folder, a sources file or a list of sources; by default every input is read
+    (no ``since``/``until``), and inputs already loaded unchanged are skipped.
+    """
     from pipeline import stages
     from pipeline.extract import EXTRACTOR_VERSION
 
@@ -36,7 +41,8 @@ def run_pipeline(source: Path, warehouse: Path, settings: Settings, run_id: str 
     run_id = run_id or f"cli-{started_at:%Y%m%dT%H%M%S%f}"
     with tempfile.TemporaryDirectory(prefix="pipeline-") as tmp:
         staging = Path(tmp)
-        stages.ingest(source, staging, settings.max_document_bytes)
+        stages.ingest(source, staging, settings.max_document_bytes, since=since, until=until,
+                      warehouse=warehouse, settings=settings)
         batches = stages.normalise(staging, warehouse, EXTRACTOR_VERSION, settings.extract_batch_size,
                                    settings.lock_timeout_s)
         mention_paths = [stages.extract(b, settings.spacy_model) for b in batches]
@@ -57,9 +63,18 @@ def print_table(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
 def query(warehouse: Path, sql: str, settings: Settings) -> tuple[list[str], list[tuple]]:
     from pipeline import warehouse as wh
 
-    with wh.connect(warehouse, read_only=True, lock_timeout_s=settings.lock_timeout_s) as con:
+    # The read copy published after each load: readers never wait for a running load's lock.
+    with wh.connect(wh.reader_path(warehouse), read_only=True, lock_timeout_s=settings.lock_timeout_s) as con:
         cursor = con.execute(sql)
         return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time such as 2025-08-07T00:00") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest, extract and load a folder of articles")
-    run.add_argument("--source", type=Path, default=settings.source)
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--source", type=Path, default=None, metavar="DIR",
+                       help="a folder of .txt/.jsonl/.json/.html articles")
+    where.add_argument("--sources", type=Path, default=None, metavar="FILE",
+                       help="a sources file (default: PIPELINE_SOURCES, else PIPELINE_SOURCE, else sources.yml)")
+    run.add_argument("--since", type=_timestamp, default=None,
+                     help="only files modified / feed entries published at or after this time (ISO 8601, UTC)")
+    run.add_argument("--until", type=_timestamp, default=None, help="... and before this time")
     run.add_argument("--warehouse", type=Path, default=settings.warehouse)
     run.add_argument("--quiet", action="store_true", help="do not print the events table")
     q = sub.add_parser("query", help="run SQL against the warehouse")
@@ -82,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "run":
-            summary = run_pipeline(args.source, args.warehouse, settings)
+            source = args.source or args.sources or settings.source_spec()
+            summary = run_pipeline(source, args.warehouse, settings, since=args.since, until=args.until)
             print(f"{summary['ingested']} documents ingested, {summary['skipped']} unchanged, "
                   f"{summary['rejected']} rejected; {summary['mentions']} mentions loaded; "
                   f"{summary['events']} events in {args.warehouse}")

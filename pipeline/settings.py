@@ -22,6 +22,19 @@ class Settings:
     max_document_bytes: int
     extract_batch_size: int
     lock_timeout_s: float
+    # Sources: a sources file (PIPELINE_SOURCES) wins; else the folder PIPELINE_SOURCE when it is set;
+    # else sources.yml at the project root when present; else seeds/.
+    sources_file: Path | None = None
+    user_agent: str = "news-event-pipeline/0.1 (+https://github.com/news-event-pipeline)"
+    fetch_timeout_s: float = 10.0
+    fetch_retries: int = 2
+    respect_robots: bool = True
+    min_english_ratio: float = 0.10
+    use_data_interval: bool = True
+
+    def source_spec(self) -> Path:
+        """What to ingest when no --source/--sources is given: a sources file or a folder."""
+        return self.sources_file if self.sources_file is not None else self.source
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -35,4 +48,20 @@ class Settings:
             max_document_bytes=int(env("PIPELINE_MAX_DOCUMENT_BYTES", 2_000_000)),
             extract_batch_size=int(env("PIPELINE_EXTRACT_BATCH_SIZE", 200)),
             lock_timeout_s=float(env("PIPELINE_LOCK_TIMEOUT_S", 60)),
+            sources_file=_sources_file(),
+            user_agent=env("PIPELINE_USER_AGENT") or cls.user_agent,
+            fetch_timeout_s=float(env("PIPELINE_FETCH_TIMEOUT_S", 10)),
+            fetch_retries=int(env("PIPELINE_FETCH_RETRIES", 2)),
+            respect_robots=env("PIPELINE_RESPECT_ROBOTS", "true").strip().lower() not in ("0", "false", "no"),
+            min_english_ratio=float(env("PIPELINE_MIN_ENGLISH_RATIO", 0.10)),
+            use_data_interval=env("PIPELINE_USE_DATA_INTERVAL", "true").strip().lower() not in ("0", "false", "no"),
         )
+
+
+def _sources_file() -> Path | None:
+    if os.environ.get("PIPELINE_SOURCES"):
+        return Path(os.environ["PIPELINE_SOURCES"])
+    if os.environ.get("PIPELINE_SOURCE"):
+        return None
+    default = PROJECT_ROOT / "sources.yml"
+    return default if default.is_file() else None

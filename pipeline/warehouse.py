@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import shutil
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -65,6 +67,46 @@ def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 6
         yield con
     finally:
         con.close()
+
+
+# ---- read copy: readers never wait for the writer -------------------------------------------------
+# DuckDB's writer holds an exclusive file lock that also shuts out read-only opens from other
+# processes. So after every successful load the writer publishes a read copy next to the
+# warehouse (events.duckdb -> events.read.duckdb): checkpoint, copy to a temp file, fsync,
+# os.replace. Readers open the read copy read-only; they see the state as of the last completed
+# load, never a half-loaded one, and a reader that has the old copy open keeps reading it.
+
+def read_copy_path(path: Path | str) -> Path:
+    """Where the read copy of the warehouse ``path`` is published."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.read{path.suffix or '.duckdb'}")
+
+
+def reader_path(path: Path | str) -> Path:
+    """The file a reader should open: the read copy when one was published, else the warehouse."""
+    copy = read_copy_path(path)
+    return copy if copy.exists() else Path(path)
+
+
+def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
+    """Atomically replace the read copy with the committed state of ``path``.
+
+    Call it on the writer's connection after commit: holding the write lock means nobody changes
+    the file while it is copied, and the checkpoint moves the WAL into the file first.
+    """
+    path = Path(path)
+    target = read_copy_path(path)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    con.execute("checkpoint")
+    try:
+        shutil.copyfile(path, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("published read copy %s", target)
+    return target
 
 
 def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, str]]:
@@ -297,17 +339,65 @@ def _new_rejections(con, rejections: Sequence[Rejection], now: datetime) -> list
 
 
 def _assign_stories(con: duckdb.DuckDBPyConnection, new_docs: Iterable[Document]) -> None:
-    """Sign the new documents and recompute story clusters over the whole corpus."""
+    """Sign the new documents and merge them into the story clusters.
+
+    Incremental, and equal to recomputing ``stories.assign_stories`` over every signature: the
+    stored stories are the components of the near-duplicate graph on the earlier documents, so
+    only edges with a document not yet in a story are new. Their LSH candidates are found in SQL
+    (equal bands, as MinHashLSH finds them), checked with the same Jaccard estimate, and the
+    touched stories are merged under the smallest doc_id. Cost grows with the new documents, not
+    the corpus (besides one vectorised scan of the signatures).
+    """
     from pipeline import stories  # datasketch pulls in scipy; only loads need it, not readers
 
     _insert(con, "raw_document_signatures", [{"doc_id": d.doc_id, "signature": stories.signature(d.text).tolist()}
                                              for d in new_docs], _SIGNATURE_SCHEMA)
-    signatures = {doc_id: np.asarray(sig, dtype=np.uint64) for doc_id, sig in
-                  con.execute("select doc_id, signature from raw_document_signatures").fetchall()}
-    assigned = stories.assign_stories(signatures)
-    con.execute("delete from int_document_stories")
-    _insert(con, "int_document_stories", [{"doc_id": d, "story_id": s} for d, s in sorted(assigned.items())],
-            _STORY_SCHEMA)
+    # Documents signed but in no story yet: this load's, or any a failed earlier version left out.
+    pending = sorted(r[0] for r in con.execute(
+        "select doc_id from raw_document_signatures anti join int_document_stories using (doc_id)").fetchall())
+    if not pending:
+        return
+    bands, rows = stories.LSH_BANDS, stories.LSH_ROWS
+    pairs = con.execute(f"""
+        with pending as (select unnest(?::varchar[]) as doc_id),
+        keys as (
+            select s.doc_id, b.band, list_slice(s.signature, b.band * {rows} + 1, (b.band + 1) * {rows}) as band_key
+            from raw_document_signatures s, range({bands}) b(band))
+        select distinct n.doc_id, o.doc_id
+        from keys n semi join pending p on n.doc_id = p.doc_id
+        join keys o on o.band = n.band and o.band_key = n.band_key and o.doc_id <> n.doc_id""",
+                        [pending]).fetchall()
+    involved = sorted({d for pair in pairs for d in pair})
+    signatures = {doc_id: np.asarray(sig, dtype=np.uint64) for doc_id, sig in con.execute(
+        "select doc_id, signature from raw_document_signatures where doc_id in (select unnest(?::varchar[]))",
+        [involved]).fetchall()} if involved else {}
+    story_of = dict(con.execute(
+        "select doc_id, story_id from int_document_stories where doc_id in (select unnest(?::varchar[]))",
+        [involved]).fetchall()) if involved else {}
+    # Union-find over stories: an earlier document stands for its story, whose id is its smallest doc_id.
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        if stories.similar(signatures[a], signatures[b]):
+            ra, rb = find(story_of.get(a, a)), find(story_of.get(b, b))
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    _insert(con, "int_document_stories", [{"doc_id": d, "story_id": find(d)} for d in pending], _STORY_SCHEMA)
+    merged = sorted((old, find(old)) for old in set(story_of.values()) if find(old) != old)
+    if merged:
+        con.register("_merged_stories", pa.table({"old": [m[0] for m in merged], "new": [m[1] for m in merged]}))
+        try:
+            con.execute("update int_document_stories set story_id = m.new from _merged_stories m "
+                        "where int_document_stories.story_id = m.old")
+        finally:
+            con.unregister("_merged_stories")
 
 
 def _resolve_blocks(con: duckdb.DuckDBPyConnection, blocks: set[str]) -> int:
