@@ -23,7 +23,7 @@ from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cue
     meeting_candidates, places
 from pipeline.models import Actor, Document, EventMention
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
 _TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|import tax(?:es)?|levies)\b", re.IGNORECASE)
@@ -123,11 +123,14 @@ def _document_mentions(doc: Document, parsed: list) -> list[EventMention]:
     pair = main_pair(doc)
     doc_has_tariff = bool(_TARIFF_WORDS.search(doc.text))
     mentions: list[EventMention] = []
+    named: set[int] = set()  # ids of mentions whose parties the sentence itself names
     history: list[tuple[Candidate, list[str], list[str]]] = []  # resolved earlier candidates
     for s_idx, sdoc in sorted(parsed, key=lambda x: x[0]):
         sent = doc.sentences[s_idx]
         per_sentence: dict[tuple, EventMention] = {}
+        guessed: set[tuple] = set()
         for cand in _sentence_candidates(sdoc, doc.published, doc_has_tariff):
+            own_codes = {p[0] for p in cand.participants} | {v[0] for v in cand.extra_venues}
             actors = _resolve_actors(cand, pair, history)
             if actors is None:
                 continue
@@ -151,10 +154,64 @@ def _document_mentions(doc: Document, parsed: list) -> list[EventMention]:
                 confidence=round(cand.confidence, 2),
             )
             key = _sentence_key(mention)
+            if cand.needs_pair and (set(pair) & {a.code for a in actors}) - own_codes:
+                guessed.add(key)  # parties partly guessed from the article's main pair
             prev = per_sentence.get(key)
             per_sentence[key] = _merge(prev, mention) if prev else mention
         mentions.extend(per_sentence.values())
+        named.update(id(m) for k, m in per_sentence.items() if k not in guessed)
+    _sanctions_named_tariffs(mentions)
+    expand_partial_parties(mentions, donors=named)
     return mentions
+
+
+def _sanctions_named_tariffs(mentions: list[EventMention]) -> None:
+    """Type follows the text: "sanctions" that the article itself reports as tariffs of the same
+    imposer on the same target ("Reagan imposed sanctions on Japan ... The move raised tariffs
+    to 100 pct") are tariffs; other sanctions stay trade restrictions (GUIDE.md)."""
+    tariffs = {(tuple(m.codes("imposer")), tuple(m.codes("target"))) for m in mentions
+               if m.event_type == "tariff" and m.codes("imposer")}
+    for m in mentions:
+        if m.event_type == "trade_restriction" and m.trigger.lower().startswith("sanction") and \
+                (tuple(m.codes("imposer")), tuple(m.codes("target"))) in tariffs:
+            m.event_type = "tariff"
+
+
+def _dates_compatible(a: date | None, b: date | None) -> bool:
+    return a is None or b is None or abs((a - b).days) <= 1
+
+
+def expand_partial_parties(mentions: list[EventMention], donors: set[int] | None = None) -> None:
+    """One document's meeting/agreement mentions naming a strict subset of another's parties
+    ("India and Japan ... at the meeting" after "India, Japan and Australia met") describe the
+    same event partially: give them the full party list so coreference, which blocks on exact
+    actor sets, can merge them. Only when the superset is unambiguous (one largest compatible
+    party set) and the dates are compatible. ``donors`` (ids of mentions), when given, limits the
+    supersets to mentions whose parties their own sentence names, so that a guess (the article's
+    main pair) never spreads. In place; returns nothing."""
+    for etype in ("meeting", "agreement"):
+        group = [m for m in mentions if m.event_type == etype]
+        if len(group) < 2:
+            continue
+        sets = [frozenset(m.codes("participant")) for m in group]
+        updates = {}
+        for i, m in enumerate(group):
+            supers = {sets[j] for j, o in enumerate(group)
+                      if sets[i] < sets[j] and _dates_compatible(m.event_date, o.event_date)
+                      and (donors is None or id(o) in donors)}
+            maximal = [s for s in supers if not any(s < t for t in supers)]
+            if len(maximal) != 1:
+                continue
+            full = maximal[0]
+            donor = next(o for j, o in enumerate(group) if sets[j] == full and (donors is None or id(o) in donors))
+            extra, have = [], set(sets[i])
+            for a in donor.actors:
+                if a.role == "participant" and a.code not in have:
+                    have.add(a.code)
+                    extra.append(a)
+            updates[i] = extra
+        for i, extra in updates.items():
+            group[i].actors = group[i].actors + extra
 
 
 def _sentence_key(m: EventMention) -> tuple:
@@ -182,6 +239,9 @@ def _resolve_actors(cand: Candidate, pair: list[str], history) -> list[Actor] | 
         if imposer is None:
             # "the sanctions", "the boycott": the measure named earlier in the article
             prev = [h for h in history if h[0].event_type == cand.event_type and h[0].imposer]
+            if not prev and cand.trigger.pos_ != "VERB":
+                # "The move raised tariffs" after "X imposed sanctions": the measure just reported
+                prev = [h for h in history if h[0].event_type in DIRECTED and h[0].imposer]
             if not prev:
                 return None
             imposer = prev[-1][0].imposer

@@ -58,7 +58,20 @@ _MODAL_CONSIDER = {"may", "might", "could"}
 _FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 _LOCATIVE_PREPS = {"in", "at", "near", "from", "for", "via", "outside"}
 # Verbs of requesting: the measure is what someone else wants, not an act.
-_REQUEST = {"ask", "urge", "press", "demand", "call", "want", "request", "push", "lobby"}
+_REQUEST = {"ask", "urge", "press", "demand", "call", "want", "request", "push", "lobby",
+            "authorise", "authorize", "allow", "permit"}
+# Nouns that hold an event noun without being one: "a round of talks", "two days of negotiations".
+_CONTAINER_NOUNS = {"round", "series", "day", "week", "hour", "set", "session", "couple", "week", "month", "year"}
+_REPORTING = {"say", "announce", "tell", "add", "state", "confirm", "report", "insist"}
+# Nouns whose "on/over/about" phrase names a topic, not a measure: "talks on tariffs", "a hearing on duties".
+_TOPIC_NOUNS = {"talk", "hearing", "debate", "discussion", "negotiation", "meeting", "dispute", "row", "report",
+                "study", "consultation", "question", "issue", "conference", "summit", "seminar", "inquiry",
+                "investigation", "probe", "testimony", "speech", "article", "letter", "story", "fight", "feud",
+                "tension", "war", "concern", "fear", "worry", "uncertainty", "impact", "effect", "cost"}
+# Verbs of talking about a measure: the subject talks about it, it does not act on it.
+_DISCOURSE_VERBS = {"discuss", "debate", "negotiate", "talk", "address", "explain", "criticise", "criticize",
+                    "condemn", "blame", "oppose", "protest", "challenge", "complain"}
+_MEETING_VERBS = {"meet", "visit", "confer", "hold", "gather", "convene"}
 _PLANNED = {"expect", "plan", "hope", "want", "seek", "aim", "intend", "try", "prepare", "wish", "fear",
             "prevent", "likely", "set"}
 
@@ -135,17 +148,34 @@ def party_scope(trig: Token) -> set[int]:
     prepositional phrases or side clauses of that verb (venues, causes, background).
     """
     ids = _without_side_clauses(trig, trig)
+    anchor = trig
+    # "a second round of negotiations", "two days of talks": the container noun links to the verb
+    while anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and anchor.head.head.pos_ in ("NOUN", "PROPN") \
+            and anchor.head.head.lemma_.lower() in _CONTAINER_NOUNS:
+        anchor = anchor.head.head
+        ids |= {anchor.i} | {t.i for t in anchor.children if t.dep_ in ("amod", "compound", "poss")}
     verbs = []
+    purpose = None
     if trig.pos_ == "VERB":
         verbs.append(trig)
-    elif trig.dep_ in ("dobj", "nsubj", "nsubjpass", "attr") and trig.head.pos_ in ("VERB", "AUX"):
-        verbs.append(trig.head)
+    elif anchor.dep_ in ("dobj", "nsubj", "nsubjpass", "attr") and anchor.head.pos_ in ("VERB", "AUX"):
+        verbs.append(anchor.head)
+    elif anchor.dep_ == "pobj" and anchor.head.lower_ == "for" and anchor.head.head.pos_ == "VERB":
+        # "travelled to Washington for talks", "hosted Scholz in Beijing for talks": the
+        # traveller/host and where they went are the parties of the purpose
+        purpose = anchor.head.head
+        verbs.append(purpose)
     verbs += [c for v in list(verbs) for c in v.children if c.dep_ == "conj" and c.pos_ == "VERB"]
     for v in verbs:
         for ch in v.children:
             if ch.dep_ in ("nsubj", "nsubjpass", "dobj", "agent") or (
-                    ch.dep_ == "prep" and ch.lower_ in ("with", "between", "by")):
+                    ch.dep_ == "prep" and ch.lower_ in ("with", "between", "by")) or (
+                    v is purpose and ch.dep_ == "prep" and ch.lower_ in ("to", "in", "at")):
                 ids |= _without_side_clauses(ch, ch)
+            if ch.dep_ == "nsubj" and ch.pos_ == "PRON" and v.dep_ == "ccomp" and \
+                    v.head.lemma_.lower() in _REPORTING:
+                # "Tokyo said it would hold talks with Washington": "it" is the speaker
+                ids |= {x.i for s in v.head.children if s.dep_ == "nsubj" for x in s.subtree}
         if v.dep_ in ("acl", "relcl") and v.head.pos_ in ("NOUN", "PROPN"):
             # "the first U.S. official to visit Japan": the official is the visitor
             ids |= {t.i for t in v.head.children if t.dep_ in ("compound", "amod", "poss", "nmod")} | {v.head.i}
@@ -234,12 +264,15 @@ def pick_date(doc: Doc, anchors: list[Token], published: date | None, future: bo
               scope: set[int] | None = None):
     """The date expression nearest the event's verb; vague ones ("last week") win as None."""
     best = None
-    for dm in find_dates(doc.text, published, future):
-        if dm.effective:
+    past_read = find_dates(doc.text, published, False)
+    future_read = find_dates(doc.text, published, True)
+    for dm_past, dm_future in zip(past_read, future_read):
+        if dm_past.effective:
             continue
-        span = doc.char_span(dm.start, dm.end, alignment_mode="expand")
+        span = doc.char_span(dm_past.start, dm_past.end, alignment_mode="expand")
         if span is None:
             continue
+        dm = dm_future if _tense_of(span, future) else dm_past
         dist = min(abs(span.start - a.i) for a in anchors) if anchors else 0
         in_scope = scope is None or span.root.i in scope
         key = (not in_scope, dist)
@@ -248,6 +281,34 @@ def pick_date(doc: Doc, anchors: list[Token], published: date | None, future: bo
     if best is None:
         return None, None
     return best[1].value, best[1].text
+
+
+def _tense_of(span: Span, default: bool) -> bool:
+    """Whether the verb a date hangs on is future ("will meet on Friday") or past ("said on Friday").
+
+    A sentence often mixes both ("X will impose ..., the minister said on Friday"); the
+    date's own verb decides, the event's tense only when that verb shows none.
+    """
+    doc = span.doc
+    k = span.start - 1
+    if k >= 0 and doc[k].lower_ == "on":
+        k -= 1
+    if k >= 0 and doc[k].tag_ == "VBD" and doc[k].lemma_.lower() in _REPORTING | {"sign", "agree", "meet"}:
+        return False  # "said on Monday it would ...": the parser often hangs the day on the reported verb
+    v = span.root
+    for _ in range(4):
+        if v.pos_ in ("VERB", "AUX") or v.head.i == v.i:
+            break
+        v = v.head
+    if v.pos_ not in ("VERB", "AUX"):
+        return default
+    if has_aux(v, _FUTURE_AUX | {"would", "to"}) or any(
+            ch.dep_ == "aux" and ch.lower_ == "to" for ch in v.children):
+        return True
+    if v.tag_ in ("VBD", "VBN") and not any(ch.dep_ in ("aux", "auxpass") and ch.lower_ in ("is", "are", "be")
+                                            for ch in v.children):
+        return False
+    return default
 
 
 def rates_for(doc: Doc, trigger: Token, all_triggers: list[Token]) -> tuple[float | None, list[float]]:
@@ -433,6 +494,9 @@ def _conclusion_verb(noun: Token) -> Token | None:
         return noun.head.head
     if noun.dep_ == "dobj" and head.lemma_ in ("sign", "initial") :
         return head
+    if noun.dep_ == "pobj" and head.lower_ in ("on", "upon") and head.head.lemma_.lower() == "agree" \
+            and head.head.pos_ == "VERB":
+        return head.head  # "agreed on a trade deal"
     return None
 
 
@@ -471,6 +535,15 @@ def _subject_codes(verb: Token | None, plc: list[Place], trig: Token | None = No
         return []
     own = {t.i for ch in trig.children if ch.dep_ in ("prep", "conj") for t in ch.subtree} if trig is not None else set()
     for v in verb_chain(verb):
+        if v.pos_ == "NOUN" and v.i != (trig.i if trig is not None else -1):
+            # "China's decision to remove tariffs", "the EU's plan to ban ...": the noun's owner acts
+            for ch in v.children:
+                if ch.dep_ in ("poss", "compound", "amod", "nmod"):
+                    ids = {t.i for t in ch.subtree}
+                    found = [(p.code, p.text) for p in plc if p.root.i in ids or p.span.start in ids]
+                    if found:
+                        return found[:1]
+            continue
         subj = [ch for ch in v.children if ch.dep_ in ("nsubj", "agent")]
         if v.dep_ == "xcomp":
             subj += [ch for ch in v.head.children if ch.dep_ == "dobj"]
@@ -497,6 +570,8 @@ def _modifier_codes(noun: Token, plc: list[Place]) -> list[tuple[str, str]]:
     return []
 
 
+_MEASURE_LEMMAS = {"tariff", "duty", "levy", "surcharge", "surtax", "ban", "embargo", "boycott", "quota", "curb",
+                   "restriction", "sanction", "barrier", "limit", "blockade", "control"}
 _TARGET_PREPS = {"on", "against", "from", "of", "to", "for"}
 _EXPORTISH = {"export", "barrier", "shipment", "sale", "access", "delivery", "supply"}
 
@@ -523,14 +598,24 @@ def _target_codes(trig: Token, verb: Token | None, plc: list[Place], imposer: st
         heads.add(verb.i)
         heads |= {ch.i for ch in verb.children if ch.dep_ in ("dobj", "nsubjpass")}
     own = _without_side_clauses(trig, trig)
+    # "a 34% tariff on Chinese goods and a 20% tariff on the EU": each measure keeps its own target
+    for ch in trig.children:
+        if ch.dep_ == "conj" and ch.lemma_.lower() in _MEASURE_LEMMAS:
+            own -= {t.i for t in ch.subtree}
+    if trig.dep_ == "conj" and trig.head.lemma_.lower() in _MEASURE_LEMMAS:
+        heads.discard(trig.head.i)
     heads |= {t.i for t in trig.subtree if t.pos_ in ("NOUN", "PROPN") and t.i in own}
     found = []
     doc = trig.doc
     for h in heads:
+        if h != trig.i and doc[h].lemma_.lower() in _MEASURE_LEMMAS and trig.dep_ == "conj" and trig.head.i == h:
+            continue
         for prep in doc[h].children:
-            if prep.dep_ != "prep" or prep.lower_ not in _TARGET_PREPS:
+            if prep.dep_ not in ("prep", "dative") or prep.lower_ not in _TARGET_PREPS:
                 continue
             objs = {ch.lemma_ for ch in doc[h].children if ch.dep_ == "dobj"} | {doc[h].lemma_}
+            objs |= {g.lemma_ for ch in doc[h].children if ch.dep_ == "dobj" for g in ch.children
+                     if g.dep_ == "compound"}
             if prep.lower_ == "to" and not (objs & _EXPORTISH or trig.lemma_ in ("barrier",)):
                 continue
             if prep.lower_ == "for" and not any(ch.lemma_ in cues()["trade_objects"] for ch in prep.children):
@@ -551,6 +636,31 @@ def _target_codes(trig: Token, verb: Token | None, plc: list[Place], imposer: st
                 ids = {t.i for t in ch.subtree}
                 found += [(p.code, p.text) for p in plc if p.root.i in ids and p.code != imposer]
     return [f for f in _dedupe(found) if f[0] not in BODY_CODES or f[0] == "EU"]
+
+
+def _topic_only(trig: Token) -> bool:
+    """'talks on tariffs', 'a hearing on China tariffs', 'the impact of the duties': a topic, not a measure."""
+    noun = trig.head if trig.dep_ == "compound" else trig
+    if noun.dep_ != "pobj":
+        return False
+    prep = noun.head
+    head = prep.head
+    if head.pos_ not in ("NOUN", "PROPN"):
+        return False
+    lemma = head.lemma_.lower()
+    if prep.lower_ in ("on", "over", "about", "regarding", "concerning"):
+        return lemma in _TOPIC_NOUNS
+    return prep.lower_ == "of" and lemma in ("impact", "effect", "cost", "uncertainty")
+
+
+def _discussed(verb: Token | None, chain: list[Token]) -> bool:
+    if verb is None:
+        return False
+    if verb.lemma_.lower() in _DISCOURSE_VERBS:
+        return True
+    # "met to discuss", "will hold talks on": the measure is the agenda of a meeting
+    return any(t.lemma_.lower() in _MEETING_VERBS for t in chain[1:3]) and verb.lemma_.lower() not in (
+        cues()["tariff_impose"] | cues()["remove"] | cues()["threaten"] | cues()["announce"])
 
 
 def _action_noun(trig: Token, verb: Token | None) -> bool:
@@ -574,6 +684,10 @@ def _has_trade_object(trig: Token, verb: Token | None) -> bool:
     pool = list(trig.subtree)
     if trig.pos_ == "VERB":
         pool = [t for ch in trig.children if ch.dep_ in ("dobj", "nsubjpass", "prep") for t in ch.subtree]
+    # "trade surplus", "export growth": a goods word modifying a non-goods noun names no goods
+    own = {trig.i} | {t.i for t in trig.subtree if t.dep_ == "compound" and t.head.i == trig.i}
+    pool = [t for t in pool if t.i == trig.i or not (t.dep_ == "compound" and t.head.i not in own
+                                    and t.head.lemma_.lower() not in objs)]
     return any(t.lemma_.lower() in objs for t in pool) or any(
         t.lower_ in ("imports", "exports") for t in pool)
 
@@ -582,9 +696,6 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
                         tariff_triggers: list[Token], doc_has_tariff: bool) -> list[Candidate]:
     c = cues()
     lemma = trig.lemma_.lower()
-    if event_type == "trade_restriction" and lemma == "sanction" and doc_has_tariff:
-        # The text calls the same measures tariffs elsewhere: type follows the text.
-        event_type = "tariff"
     if lemma in ("stop", "halt", "suspend", "block", "prohibit") and trig.pos_ == "VERB":
         if not any(ch.dep_ == "dobj" and ch.lemma_ in ("import", "export", "shipment", "sale", "purchase")
                    for ch in trig.children):
@@ -600,11 +711,14 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
             pass
         elif trig.lower_ not in ("duty", "duties"):
             return []
-    if _alleged(trig):
+    if _alleged(trig) or _topic_only(trig):
         return []
     verb = governing_verb(trig)
     chain_toks = verb_chain(verb) if verb is not None else []
-    if _blocked([trig] + chain_toks[:2]):
+    if is_negated([trig] + chain_toks[:2]) or _blocked(
+            [trig] + [t for k, t in enumerate(chain_toks[:2])
+                      if not (k == 0 and t.lemma_.lower() in c["remove"] and t.i != trig.i)]):
+        # "scrapped the levy" removes the measure; "scrapped plans to impose a levy" cancels it
         return []
     if any(t.lower_ in cues()["hypothetical_markers"] for t in (verb.children if verb is not None else [])
            if t.dep_ == "mark"):
@@ -621,6 +735,13 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
             and not (verb is not None and verb.lemma_ in ("end", "withdraw", "revoke", "suspend", "remove", "deny")):
         return []
     actor_verb = trig if trig.pos_ == "VERB" else verb
+    if trig.pos_ != "VERB" and _discussed(verb, chain_toks):
+        # "officials will meet to discuss steel tariffs": talk about a measure, not an act;
+        # only a measure whose owner the phrase names ("U.S. tariffs") stays
+        mods = _modifier_codes(trig, plc)
+        if not mods:
+            return []
+        actor_verb = None
     imposer = None
     acts = c["tariff_impose"] | c["remove"] | c["threaten"] | c["announce"] | c["consider"]
     if _participle_of(verb, trig):
@@ -631,7 +752,8 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
     elif actor_verb is not None and (trig.pos_ == "VERB" or any(v.lemma_.lower() in acts for v in chain_toks[:3])):
         subj = _subject_codes(actor_verb, plc, trig)
         imposer = subj[0] if subj else None
-    if imposer is None and verb is not None and verb.lemma_.lower() in acts and not _participle_of(verb, trig):
+    if imposer is None and actor_verb is not None and verb is not None and verb.lemma_.lower() in acts \
+            and not _participle_of(verb, trig):
         # "Reagan announced last week plans to impose ...": the parser often detaches
         # "plans"; the nearest acting verb to the left still has the right subject.
         for t in reversed(doc[max(0, trig.i - 10):trig.i]):
@@ -644,8 +766,10 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
         mods = _modifier_codes(trig, plc)
         imposer = mods[0] if mods else None
     targets = _target_codes(trig, verb if trig.pos_ != "VERB" else trig, plc, imposer[0] if imposer else None)
-    if lemma in ("stop", "halt", "suspend", "block") and trig.pos_ == "VERB" and not targets:
-        # "suspended oil exports after an earthquake": an interruption, not a measure against anyone
+    if lemma in ("stop", "halt", "suspend", "block") and trig.pos_ == "VERB" and not targets and not any(
+            ch.dep_ == "dobj" and ch.lemma_ in ("import", "purchase") for ch in trig.children):
+        # "suspended oil exports after an earthquake": an interruption, not a measure against anyone;
+        # a country stopping its own imports is always a measure
         return []
     if imposer is None and not _action_noun(trig, verb):
         return []

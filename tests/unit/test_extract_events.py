@@ -106,3 +106,46 @@ def test_domestic_meeting_is_dropped():
 def test_no_triggers_no_mentions_and_empty_input():
     assert run("Japan's trade surplus is likely to remain high, the central bank said.") == []
     assert extract_mentions([]) == []
+
+
+def _meeting(d, codes, when, start=0, etype="meeting"):
+    from pipeline.models import Actor, EventMention
+    return EventMention(doc_id=d.doc_id, event_type=etype, sentence=d.text, char_start=0, char_end=len(d.text),
+                        trigger="met", trigger_start=start, actors=[Actor("participant", c, c) for c in codes],
+                        extractor_version="t", event_date=when)
+
+
+def test_partial_parties_expand_to_the_superset_and_corefer():
+    from pipeline.coref import block_key, resolve_events
+    from pipeline.extract import expand_partial_parties
+
+    d = doc("x")
+    full = _meeting(d, ["IND", "JPN", "AUS"], date(2025, 8, 4), 0)
+    part = _meeting(d, ["IND", "JPN"], None, 10)
+    other_day = _meeting(d, ["IND", "AUS"], date(2025, 7, 1), 20)  # incompatible date: left alone
+    deal = _meeting(d, ["IND", "JPN"], None, 30, etype="agreement")  # other type: left alone
+    ms = [full, part, other_day, deal]
+    expand_partial_parties(ms)
+    assert part.codes("participant") == ["AUS", "IND", "JPN"]
+    assert block_key(part) == block_key(full)
+    assert other_day.codes("participant") == ["AUS", "IND"]
+    assert deal.codes("participant") == ["IND", "JPN"]
+    assert len([e for e in resolve_events(ms) if e.event_type == "meeting"]) == 2
+
+
+def test_partial_parties_ambiguous_superset_is_left_alone():
+    from pipeline.extract import expand_partial_parties
+
+    d = doc("x")
+    a = _meeting(d, ["IND", "JPN", "AUS"], None, 0, etype="agreement")
+    b = _meeting(d, ["IND", "JPN", "USA"], None, 10, etype="agreement")
+    part = _meeting(d, ["IND", "JPN"], None, 20, etype="agreement")
+    expand_partial_parties([a, b, part])
+    assert part.codes("participant") == ["IND", "JPN"]
+
+
+def test_partial_meeting_mention_in_a_document_joins_the_full_one():
+    text = ("Trade ministers of India, Japan and Australia met in Tokyo on Monday.\n\n"
+            "At the meeting, India and Japan agreed to cooperate on supply chains.")
+    ms = [m for m in run(text) if m.event_type == "meeting"]
+    assert ms and all(m.codes("participant") == ["AUS", "IND", "JPN"] for m in ms)
