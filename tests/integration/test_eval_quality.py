@@ -14,7 +14,10 @@ import pytest
 from tests.conftest import EVAL_DIR, ROOT
 
 # Reached on the dev set (see README, "Extraction quality"); the test allows 0.02 of slack.
-REACHED = {"f1": 0.0}
+REACHED = {
+    "f1": 0.967, "f1_meeting": 0.96, "f1_agreement": 0.909, "f1_tariff": 1.0, "f1_trade_restriction": 1.0,
+    "acc_date": 0.917, "acc_rate": 1.0, "acc_status": 1.0,
+}
 SLACK = 0.02
 
 
