@@ -8,7 +8,7 @@ SOURCE ?= seeds
 EVAL_DIR ?= ../shared/eval
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 
-.PHONY: setup run test eval airflow bench clean
+.PHONY: setup run test eval airflow bench clean system-deps celery celery-stop
 
 setup: $(STAMP)
 
@@ -24,7 +24,7 @@ run: setup
 	$(BIN)/python -m pipeline run --source $(SOURCE) --warehouse $(WAREHOUSE)
 
 ## the whole test suite (what CI runs)
-test: setup
+test: setup system-deps
 	$(BIN)/python -m pytest
 
 ## build a warehouse from the shared dev set and score it
@@ -32,6 +32,28 @@ eval: setup
 	$(BIN)/python -m pipeline run --quiet --source $(EVAL_DIR)/dev/docs --warehouse $(VENV)/eval.duckdb.tmp
 	$(BIN)/python $(EVAL_DIR)/score.py $(VENV)/eval.duckdb.tmp $(EVAL_DIR)/dev/gold.jsonl
 	rm -f $(VENV)/eval.duckdb.tmp
+
+## Debian packages the tests need, installed only when missing: docker-compose validates
+## docker-compose.yml (there is no Docker engine here), chromium drives the UI test
+system-deps:
+	@missing=""; \
+	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		echo "installing Debian packages:$$missing"; \
+		( $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null ) \
+		|| echo "warning: could not install$$missing; the compose and UI tests will say so"; \
+	fi
+
+## Airflow with CeleryExecutor on the local PostgreSQL + Redis: api-server, scheduler,
+## dag-processor, triggerer and two Celery workers (stop with `make celery-stop`)
+celery: setup
+	bash scripts/celery-stack.sh start
+
+celery-stop:
+	bash scripts/celery-stack.sh stop
 
 ## start Airflow (standalone) with this project's dags/ on http://localhost:8080
 airflow: setup

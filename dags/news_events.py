@@ -19,6 +19,15 @@ Settings come from the environment: `PIPELINE_SOURCES` (a sources file), `PIPELI
 `PIPELINE_SCHEDULE` (default `@hourly`), `PIPELINE_SPACY_MODEL`,
 `PIPELINE_EXTRACT_BATCH_SIZE`. Re-running a run, or a retried task, gives the
 same warehouse as a clean run: every row is keyed by a content hash.
+`PIPELINE_SCHEDULE=none` leaves only manual runs (UI, REST API, `airflow dags trigger`).
+
+**Querying while it runs.** After every load the `load` task publishes a read copy,
+`events.read.duckdb`, next to the warehouse (an atomic file replace). Query that copy, e.g.
+`python -m pipeline query "select * from events"`, which opens it read-only: it never waits for
+the writer's lock and shows the warehouse as of the last completed load.
+
+**When a task fails**, the end of its log says in plain words what went wrong and what to check;
+every task is retried twice (30 s, then 60 s) before the run fails.
 """
 from __future__ import annotations
 
@@ -33,6 +42,41 @@ if SCHEDULE.strip().lower() in ("", "none", "manual"):
     SCHEDULE = None  # only runs triggered from the UI, the REST API or the CLI
 WRITER_POOL = os.environ.get("PIPELINE_WRITER_POOL", "duckdb_writer")
 
+# What to check when a task fails, in the words of someone running the pipeline.
+FAILURE_HINTS = {
+    "ingest": "Check that PIPELINE_SOURCES (a sources file) or PIPELINE_SOURCE (a folder) points at something "
+              "that exists and is readable from every worker; single bad articles never fail this task, "
+              "they are recorded as rejections.",
+    "normalise": "It reads the staging folder written by ingest (PIPELINE_STAGING_DIR, which every worker must "
+                 "share) and opens the warehouse read-only to skip documents already extracted.",
+    "extract": "spaCy could not process this batch. Check that the model (PIPELINE_SPACY_MODEL, default "
+               "en_core_web_sm) is installed on every worker and that the worker has memory to spare.",
+    "load": "Nothing was half-loaded: a load is one transaction. If the warehouse was locked, another process "
+            "is writing it (a CLI run, or a task outside the duckdb_writer pool); wait for it, or raise "
+            "PIPELINE_LOCK_TIMEOUT_S.",
+    "check": "The data loaded, but a data test on the public views failed (named above). Run "
+             "`python -m pipeline check` against the warehouse to see the failing checks.",
+}
+
+
+def explain_failure(context) -> None:
+    """Failure and retry callback: end the task's log with what went wrong, in plain words."""
+    import logging
+
+    ti = context["task_instance"]
+    exc = context.get("exception")
+    what = f"{type(exc).__name__}: {exc}" if exc is not None else "see the error above"
+    map_index = getattr(ti, "map_index", -1)
+    task = ti.task_id + (f"[{map_index}]" if map_index is not None and map_index >= 0 else "")
+    try_number, max_tries = getattr(ti, "try_number", None), getattr(ti, "max_tries", None)
+    attempt = f"attempt {try_number} of {max_tries + 1}" if try_number and max_tries is not None else "this attempt"
+    next_step = ("Airflow will retry it." if try_number and max_tries is not None and try_number <= max_tries
+                 else "No retries are left: the run has failed.")
+    log = logging.getLogger("news_events")
+    log.error("news_events task %s failed (%s): %s", task, attempt, what)
+    log.error("What to check: %s", FAILURE_HINTS.get(ti.task_id, "the error above."))
+    log.error(next_step)
+
 
 @dag(
     dag_id="news_events",
@@ -45,6 +89,8 @@ WRITER_POOL = os.environ.get("PIPELINE_WRITER_POOL", "duckdb_writer")
         "retries": 2,
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": True,
+        "on_failure_callback": explain_failure,
+        "on_retry_callback": explain_failure,
     },
     tags=["news", "events", "duckdb", "spacy"],
     doc_md=__doc__,
@@ -81,7 +127,9 @@ def news_events():
         return stages.normalise(Path(staging), settings.warehouse, EXTRACTOR_VERSION,
                                 settings.extract_batch_size, settings.lock_timeout_s)
 
-    @task
+    # A mapped task's docs must be given explicitly; the docstring is not picked up.
+    @task(doc_md="Extract event mentions from one batch of documents with spaCy, as one mapped task per "
+                 "batch so Celery workers share the work; writes them as Parquet next to the batch.")
     def extract(batch: str) -> str:
         """Extract event mentions from one batch; returns the Parquet file it wrote."""
         from pipeline import stages

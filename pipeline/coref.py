@@ -15,6 +15,7 @@ each give the same ids.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -57,12 +58,19 @@ def _rates(mention: EventMention) -> set[float]:
 
 
 class _Cluster:
-    def __init__(self, mention: EventMention):
+    """A growing cluster; keeps the few aggregates the sweep asks about so no question rescans its mentions."""
+
+    __slots__ = ("mentions", "dates", "statuses", "primary_rates", "all_rates", "doc_ids", "min_id", "max_date")
+
+    def __init__(self, mention: EventMention, mention_id: str):
         self.mentions = [mention]
         self.dates = {mention.event_date} - {None}
         self.statuses = {mention.status} - {None}
         self.primary_rates = {mention.rate_pct} - {None}
         self.all_rates = _rates(mention)
+        self.doc_ids = {mention.doc_id}
+        self.min_id = mention_id
+        self.max_date = mention.event_date
 
     def accepts(self, mention: EventMention) -> bool:
         if mention.event_date is not None and self.dates:
@@ -75,10 +83,15 @@ class _Cluster:
                 return False
         return True
 
-    def add(self, mention: EventMention) -> None:
+    def add(self, mention: EventMention, mention_id: str) -> None:
         self.mentions.append(mention)
+        self.doc_ids.add(mention.doc_id)
+        if mention_id < self.min_id:
+            self.min_id = mention_id
         if mention.event_date is not None:
             self.dates.add(mention.event_date)
+            if self.max_date is None or mention.event_date > self.max_date:
+                self.max_date = mention.event_date
         if mention.status is not None:
             self.statuses.add(mention.status)
         if mention.rate_pct is not None:
@@ -86,39 +99,90 @@ class _Cluster:
         self.all_rates |= _rates(mention)
 
 
-def _cluster_block(mentions: list[EventMention]) -> list[list[EventMention]]:
+def _mention_ids(mentions: Iterable[EventMention]) -> dict[int, str]:
+    """``mention_id`` is a hash computed on each access; compute it once per mention per call."""
+    return {id(m): m.mention_id for m in mentions}
+
+
+def _rank(cluster: _Cluster) -> tuple:
+    """How well-reported a cluster is; an undated mention joins the best-ranked compatible one."""
+    return (len(cluster.mentions), -len(cluster.dates), cluster.min_id)
+
+
+def _cluster_block(mentions: list[EventMention], ids: dict[int, str] | None = None) -> list[list[EventMention]]:
     """Dated mentions in a date sweep, then undated ones join the best compatible cluster."""
-    ordered = sorted(mentions, key=lambda m: (m.event_date is None, m.event_date or date.min, m.mention_id))
+    ids = ids if ids is not None else _mention_ids(mentions)
+    ordered = sorted(mentions, key=lambda m: (m.event_date is None, m.event_date or date.min, ids[id(m)]))
     clusters: list[_Cluster] = []
     recent: list[_Cluster] = []  # dated clusters whose latest date is within the window of the sweep
+    undated: list[EventMention] = []
     for mention in ordered:
-        if mention.event_date is not None:
-            recent = [c for c in recent if mention.event_date - max(c.dates) <= DATE_WINDOW]
-            candidates = [c for c in recent if c.accepts(mention)]
-        else:
-            candidates = [c for c in clusters if c.accepts(mention)]
-        if not candidates:
-            cluster = _Cluster(mention)
-            clusters.append(cluster)
-            if mention.event_date is not None:
-                recent.append(cluster)
+        if mention.event_date is None:
+            undated.append(mention)  # sorted last, so the dated sweep is complete here
             continue
-        # An undated mention is most plausibly the event its own article dates, then the best-reported one.
-        best = max(candidates, key=lambda c: (any(m.doc_id == mention.doc_id for m in c.mentions),
-                                              len(c.mentions), -len(c.dates),
-                                              min(m.mention_id for m in c.mentions)))
-        best.add(mention)
+        mid = ids[id(mention)]
+        recent = [c for c in recent if mention.event_date - c.max_date <= DATE_WINDOW]
+        candidates = [c for c in recent if c.accepts(mention)]
+        if not candidates:
+            cluster = _Cluster(mention, mid)
+            clusters.append(cluster)
+            recent.append(cluster)
+            continue
+        best = max(candidates, key=lambda c: (mention.doc_id in c.doc_ids, *_rank(c)))
+        best.add(mention, mid)
+    if undated:
+        _join_undated(undated, clusters, ids)
     return [c.mentions for c in clusters]
 
 
-def cluster_mentions(mentions: Iterable[EventMention]) -> list[list[EventMention]]:
+def _join_undated(undated: list[EventMention], clusters: list[_Cluster], ids: dict[int, str]) -> None:
+    """An undated mention is most plausibly the event its own article dates, then the best-reported one.
+
+    Equivalent to taking the best of every compatible cluster by (same document, rank), without
+    scanning them all: the mention's own document's clusters are indexed, the rest are kept in rank
+    order and scanned from the best down to the first compatible one.
+    """
+    by_rank = sorted(clusters, key=_rank)  # ascending; ranks are unique (they end with a mention id)
+    by_doc: dict[str, list[_Cluster]] = defaultdict(list)
+    for c in clusters:
+        for doc_id in c.doc_ids:
+            by_doc[doc_id].append(c)
+
+    def reindex(cluster: _Cluster, mention: EventMention, mid: str) -> None:
+        del by_rank[bisect_left(by_rank, _rank(cluster), key=_rank)]
+        new_doc = mention.doc_id not in cluster.doc_ids
+        cluster.add(mention, mid)
+        insort(by_rank, cluster, key=_rank)
+        if new_doc:
+            by_doc[mention.doc_id].append(cluster)
+
+    for mention in undated:
+        mid = ids[id(mention)]
+        own = [c for c in by_doc.get(mention.doc_id, ()) if c.accepts(mention)]
+        if own:
+            reindex(max(own, key=_rank), mention, mid)
+            continue
+        best = next((c for c in reversed(by_rank) if c.accepts(mention)), None)
+        if best is not None:
+            reindex(best, mention, mid)
+            continue
+        cluster = _Cluster(mention, mid)
+        clusters.append(cluster)
+        insort(by_rank, cluster, key=_rank)
+        by_doc[mention.doc_id].append(cluster)
+
+
+def _keyed_clusters(mentions: list[EventMention], ids: dict[int, str]) -> list[tuple[str, list[EventMention]]]:
     blocks: dict[str, list[EventMention]] = defaultdict(list)
     for mention in mentions:
         blocks[block_key(mention)].append(mention)
-    clusters: list[list[EventMention]] = []
-    for key in sorted(blocks):
-        clusters.extend(_cluster_block(blocks[key]))
-    return clusters
+    return [(key, cluster) for key in sorted(blocks) for cluster in _cluster_block(blocks[key], ids)]
+
+
+def cluster_mentions(mentions: Iterable[EventMention], ids: dict[int, str] | None = None) -> list[list[EventMention]]:
+    mentions = list(mentions)
+    ids = ids if ids is not None else _mention_ids(mentions)
+    return [cluster for _, cluster in _keyed_clusters(mentions, ids)]
 
 
 def _best(values: Iterable[tuple[object, float]]):
@@ -132,7 +196,9 @@ def _best(values: Iterable[tuple[object, float]]):
     return min(support, key=lambda v: (-round(support[v], 6), repr(v)))
 
 
-def build_event(cluster: list[EventMention]) -> Event:
+def build_event(cluster: list[EventMention], ids: dict[int, str] | None = None, key: str | None = None) -> Event:
+    ids = ids if ids is not None else _mention_ids(cluster)
+    by_id = sorted(cluster, key=lambda m: ids[id(m)])
     first = cluster[0]
     weighted = [(m, max(m.confidence, 1e-3)) for m in cluster]
     event_date = _best((m.event_date, w) for m, w in weighted)
@@ -146,7 +212,7 @@ def build_event(cluster: list[EventMention]) -> Event:
     confidence = round(1.0 - disbelief, 4)
     actors = sorted({(a.role, a.code) for m in cluster for a in m.actors if a.code})
     names: dict[tuple, str] = {}
-    for m in sorted(cluster, key=lambda m: m.mention_id):
+    for m in by_id:
         for a in m.actors:
             names.setdefault((a.role, a.code), a.name)
     actor_key = ",".join(f"{role}:{code}" for role, code in actors)
@@ -154,21 +220,23 @@ def build_event(cluster: list[EventMention]) -> Event:
     return Event(
         event_id=event_id,
         event_type=first.event_type,
-        block_key=block_key(first),
+        block_key=key if key is not None else block_key(first),
         event_date=event_date,
         status=status,
         rate_pct=rate,
         alt_rates=alt,
         confidence=confidence,
         actors=[Actor(role, code, names[(role, code)]) for role, code in actors],
-        mentions=sorted(cluster, key=lambda m: m.mention_id),
+        mentions=by_id,
     )
 
 
 def resolve_events(mentions: Iterable[EventMention]) -> list[Event]:
-    events = [build_event(c) for c in cluster_mentions(mentions)]
+    mentions = list(mentions)
+    ids = _mention_ids(mentions)
+    events = [build_event(c, ids, key) for key, c in _keyed_clusters(mentions, ids)]
     seen: dict[str, int] = defaultdict(int)
-    for event in sorted(events, key=lambda e: (e.event_id, e.mentions[0].mention_id)):
+    for event in sorted(events, key=lambda e: (e.event_id, ids[id(e.mentions[0])])):
         # Two clusters can only share a key when an undated cluster could not pick between dated
         # ones; a suffix keeps them apart without depending on run order.
         seen[event.event_id] += 1

@@ -39,6 +39,13 @@ def _read(path: Path) -> list[dict]:
     return table.to_pylist()
 
 
+def _doc_ids(path: Path) -> list[str]:
+    """Only the ids of a documents file: the load needs no bodies from the batches it already has."""
+    if "doc_id" not in pq.read_schema(path).names:  # an empty file (see _write)
+        return []
+    return pq.read_table(path, columns=["doc_id"]).column(0).to_pylist()
+
+
 def write_documents(path: Path, docs: Iterable[Document]) -> Path:
     return _write(path, [d.to_row() for d in docs])
 
@@ -139,9 +146,9 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
         sources.append({"doc_id": doc.doc_id, "source_uri": raw.source_uri, "source_name": raw.source_name,
                         "url": raw.url, "fetched_at": raw.fetched_at})
     known: dict[str, str | None] = {}
-    if Path(warehouse).exists():
+    if docs and Path(warehouse).exists():
         with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
-            known = wh.known_documents(con) if wh.has_table(con, "raw_extractions") else {}
+            known = wh.known_documents(con, docs) if wh.has_table(con, "raw_extractions") else {}
     todo = [d for d in docs.values() if known.get(d.doc_id) != extractor_version]
     _write(staging / "sources.parquet", sources)
     _write(staging / "rejected.parquet", [asdict(r) for r in rejections])
@@ -179,7 +186,7 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
     mentions: list[EventMention] = []
     for path in mention_paths:
         batch = Path(path).with_name(Path(path).name.replace(".mentions.parquet", ".parquet"))
-        extracted.update(d.doc_id for d in read_documents(batch))
+        extracted.update(_doc_ids(batch))
         mentions.extend(read_mentions(Path(path)))
     by_id = {d.doc_id: d for d in docs}
     source_docs = []

@@ -7,28 +7,64 @@ it does not depend on the order in which documents arrived.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
 THRESHOLD = 0.7
 SHINGLE = 5
 SCHEME = "affine32"  # stored signatures are only comparable under the scheme that made them
+# The banding MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM) chooses (tests/unit/test_bench_scaling.py
+# checks they agree): two signatures are LSH candidates when any band of LSH_ROWS values is equal.
+LSH_BANDS, LSH_ROWS = 8, 8
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations for seed 1 (``MinHash._init_permutations``), drawn once."""
+    gen = np.random.RandomState(1)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 finalizer datasketch pre-mixes affine32 inputs with (uint32 wraparound)."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def similar(a: np.ndarray, b: np.ndarray) -> bool:
+    """Estimated Jaccard >= THRESHOLD, computed exactly as ``MinHash.jaccard`` does."""
+    return np.float64(np.count_nonzero(a == b)) / np.float64(len(a)) >= THRESHOLD
+
+
 def signature(text: str) -> np.ndarray:
+    """The MinHash signature datasketch gives (``MinHash(num_perm=64, seed=1, scheme="affine32")`` fed the
+    UTF-8 shingles, default SHA-1 hash), computed with numpy alone: no datasketch import, no per-document
+    permutation draw. tests/unit/test_bench_scaling.py checks it equals datasketch's."""
     words = _WORD.findall(text.lower())
     shingles = {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
-    minhash.update_batch([s.encode("utf-8") for s in shingles])
-    return minhash.hashvalues.astype(np.uint64)
+    sha1 = hashlib.sha1
+    digests = b"".join(sha1(s.encode("utf-8")).digest()[:4] for s in shingles)
+    hv = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32)).reshape(-1, 1)
+    a, b = _permutations()
+    with np.errstate(over="ignore"):
+        phv = hv * a + b  # uint32 arithmetic: the wraparound is the modulo 2^32
+    return phv.min(axis=0).astype(np.uint64)
 
 
 def assign_stories(signatures: dict[str, np.ndarray]) -> dict[str, str]:
-    """doc_id -> story_id for every document given."""
+    """doc_id -> story_id for every document given (the whole-corpus computation; loads merge incrementally)."""
+    from datasketch import MinHash, MinHashLSH
+
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     minhashes = {}
     for doc_id in sorted(signatures):

@@ -213,17 +213,30 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0] > 0
 
 
-def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
-    """doc_id -> extractor version that last processed it (None if never extracted)."""
-    rows = con.execute("""
-        select d.doc_id, max(x.extractor_version)
-        from raw_documents d left join raw_extractions x using (doc_id)
-        group by d.doc_id""").fetchall()
+def known_documents(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str] | None = None) -> dict[str, str | None]:
+    """doc_id -> extractor version that last processed it (None if never extracted).
+
+    With ``doc_ids``, only those documents are looked up (a run asks about its own, not the corpus).
+    """
+    if doc_ids is None:
+        rows = con.execute("""
+            select d.doc_id, max(x.extractor_version)
+            from raw_documents d left join raw_extractions x using (doc_id)
+            group by d.doc_id""").fetchall()
+    else:
+        rows = con.execute("""
+            select d.doc_id, max(x.extractor_version)
+            from raw_documents d left join raw_extractions x using (doc_id)
+            where d.doc_id in (select unnest(?::varchar[]))
+            group by d.doc_id""", [sorted(set(doc_ids))]).fetchall()
     return dict(rows)
 
 
-def known_sources(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    return set(con.execute("select doc_id, source_uri from raw_document_sources").fetchall())
+def known_sources(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str] | None = None) -> set[tuple[str, str]]:
+    if doc_ids is None:
+        return set(con.execute("select doc_id, source_uri from raw_document_sources").fetchall())
+    return set(con.execute("select doc_id, source_uri from raw_document_sources "
+                           "where doc_id in (select unnest(?::varchar[]))", [sorted(set(doc_ids))]).fetchall())
 
 
 def _mentions_in_blocks(con: duckdb.DuckDBPyConnection, blocks: set[str]) -> list[EventMention]:
@@ -266,8 +279,9 @@ def load(
     extracted = sorted(set(extracted_doc_ids))
     con.execute("begin transaction")
     try:
-        have_docs = set(known_documents(con))
-        have_sources = known_sources(con)
+        doc_ids = {d.doc_id for d in documents}
+        have_docs = set(known_documents(con, doc_ids))
+        have_sources = known_sources(con, doc_ids)
         new_docs = {d.doc_id: d for d in documents if d.doc_id not in have_docs}
         _insert(con, "raw_documents", [{
             "doc_id": d.doc_id, "source_uri": d.source_uri, "source_name": d.source_name, "url": d.url,
