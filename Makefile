@@ -60,4 +60,4 @@ airflow: setup
 	bash scripts/airflow-standalone.sh
 
 clean:
-	rm -rf $(VENV) airflow_home warehouse/staging $(WAREHOUSE)
+	rm -rf $(VENV) airflow_home artifacts warehouse/staging $(WAREHOUSE) $(basename $(WAREHOUSE)).read.duckdb
