@@ -23,7 +23,7 @@ from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cue
     meeting_candidates, places
 from pipeline.models import Actor, Document, EventMention
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
 _TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|import tax(?:es)?|levies)\b", re.IGNORECASE)
@@ -297,8 +297,10 @@ def _resolve_date(cand: Candidate, sdoc, history, actors: list[Actor]) -> None:
     if cand.event_date is not None:
         return
     codes = {a.code for a in actors}
+    # "the meeting", "this visit", "after her talks": a meeting the article has already reported
     refs = [t for t in sdoc if t.lemma_ in ("meeting", "session", "talk", "visit", "summit")
-            and any(ch.lower_ in ("the", "this") for ch in t.children) and t.i != cand.trigger.i]
+            and any(ch.lower_ in ("the", "this", "her", "his", "their") for ch in t.children)
+            and t.i != cand.trigger.i]
     anaphoric = cand.anaphoric_day or (cand.event_type == "agreement" and refs)
     if cand.event_type == "meeting" and not refs:
         # "finalized during the session": a meeting dated by the signing reported with it

@@ -59,7 +59,9 @@ _FUTURE_AUX = {"will", "shall", "'ll", "wo"}
 _LOCATIVE_PREPS = {"in", "at", "near", "from", "for", "via", "outside"}
 # Verbs of requesting: the measure is what someone else wants, not an act.
 _REQUEST = {"ask", "urge", "press", "demand", "call", "want", "request", "push", "lobby",
-            "authorise", "authorize", "allow", "permit"}
+            "authorise", "authorize", "allow", "permit",
+            # an obligation to act is not the act: "membership obliges them to reduce tariffs"
+            "oblige", "compel"}
 # Nouns that hold an event noun without being one: "a round of talks", "two days of negotiations".
 _CONTAINER_NOUNS = {"round", "series", "day", "week", "hour", "set", "session", "couple", "week", "month", "year"}
 _REPORTING = {"say", "announce", "tell", "add", "state", "confirm", "report", "insist"}
@@ -90,12 +92,17 @@ def governing_verb(tok: Token, max_up: int = 4) -> Token | None:
             if child.dep_ == "acl" and child.pos_ == "VERB" and child.i == tok.i + 1:
                 return child
     cur = tok
-    for _ in range(max_up):
+    steps = 0
+    while steps < max_up:
         if cur.head.i == cur.i:
             return None
         cur = cur.head
         if cur.pos_ in ("VERB", "AUX"):
             return cur
+        # "plans for another round of tariff cuts": prepositions and container nouns link the
+        # measure to its verb without adding distance
+        if cur.pos_ != "ADP" and cur.lemma_.lower() not in _CONTAINER_NOUNS:
+            steps += 1
     return None
 
 
@@ -272,6 +279,8 @@ def pick_date(doc: Doc, anchors: list[Token], published: date | None, future: bo
         span = doc.char_span(dm_past.start, dm_past.end, alignment_mode="expand")
         if span is None:
             continue
+        if anchors and _in_other_relative_clause(span.root, anchors):
+            continue
         dm = dm_future if _tense_of(span, future) else dm_past
         dist = min(abs(span.start - a.i) for a in anchors) if anchors else 0
         in_scope = scope is None or span.root.i in scope
@@ -281,6 +290,19 @@ def pick_date(doc: Doc, anchors: list[Token], published: date | None, future: bo
     if best is None:
         return None, None
     return best[1].value, best[1].text
+
+
+def _in_other_relative_clause(tok: Token, anchors: list[Token]) -> bool:
+    """"... joined by Gorbachev, who had talks with her yesterday": a date inside a relative clause
+    on a named person or party that holds none of the event's words dates what that clause
+    reports about them, not the event."""
+    for a in [tok, *tok.ancestors]:
+        if a.dep_ == "relcl":
+            if a.head.pos_ != "PROPN":
+                return False  # "negotiations that ended earlier today" still date what followed them
+            sub = {t.i for t in a.subtree}
+            return not any(x.i in sub for x in anchors)
+    return False
 
 
 def _tense_of(span: Span, default: bool) -> bool:
@@ -362,6 +384,8 @@ def status_of(trigger: Token, verb: Token | None, event_type: str) -> str | None
             return "threatened"
         if any(has_aux(v, _MODAL_CONSIDER) for v in chain) or any(lm in c["consider"] for lm in rl):
             return "considered"
+        if any(has_aux(v, {"would"}) for v in chain) and _conditional(chain):
+            return "considered"
         if any(lm in c["announce"] for lm in rl) or any(has_aux(v, _FUTURE_AUX | {"would"}) for v in chain):
             return "announced"
         if any(lm in c["remove"] for lm in rl[:1]) and trigger.lemma_ in ("limit", "restrict", "curb"):
@@ -388,11 +412,56 @@ def status_of(trigger: Token, verb: Token | None, event_type: str) -> str | None
         return "removed"
     if trigger.i + 1 < len(trigger.doc) and trigger.nbor(1).lemma_ in ("cut", "reduction", "cuts"):
         return "removed" if not modal_consider else "considered"
+    prospective = _prospective_adjective(trigger)
+    if prospective:
+        return prospective
     if modal_consider or any(lm in c["consider"] for lm in lemmas):
         return "considered"
-    if any(lm in c["announce"] for lm in lemmas) or future:
+    if any(has_aux(v, {"would"}) for v in chain) and _conditional(chain):
+        return "considered"
+    if any(lm in c["announce"] for lm in lemmas) or future or _takes_effect_later(chain):
         return "announced"
     return "imposed"
+
+
+# Adjectives that give a measure's stage: "possible U.S. tariff moves", "threatened sanctions".
+_PROSPECTIVE = {"possible": "considered", "potential": "considered", "proposed": "considered",
+                "contemplated": "considered", "mooted": "considered", "threatened": "threatened",
+                "planned": "announced"}
+
+
+def _prospective_adjective(trigger: Token) -> str | None:
+    nouns = [trigger] + ([trigger.head] if trigger.dep_ == "compound" else [])
+    for n in nouns:
+        for ch in n.children:
+            if ch.dep_ == "amod" and ch.lower_ in _PROSPECTIVE:
+                return _PROSPECTIVE[ch.lower_]
+    return None
+
+
+def _conditional(chain: list[Token]) -> bool:
+    """"would" outside reported speech is the conditional mood ("the tariffs would be designed to ..."),
+    not a reported decision ("said it would raise duties", which is announced)."""
+    c = cues()
+    reported = _REPORTING | c["announce"] | c["threaten"] | {
+        "decide", "agree", "expect", "believe", "caution", "note", "explain", "indicate", "estimate", "predict"}
+    return not any(v.dep_ == "ccomp" or any(a.lemma_.lower() in reported for a in [v, *v.ancestors])
+                   for v in chain)
+
+
+def _takes_effect_later(chain: list[Token]) -> bool:
+    """"the sanctions were likely to take effect on April 17", "duties are expected to come into force":
+    a measure described as still to take effect has been announced, not imposed."""
+    cands = chain + [v.head for v in chain if v.pos_ == "AUX"]
+    # "were likely to take effect": the verb hangs on the adjective
+    cands += [x for v in chain for a in v.children if a.dep_ == "acomp" for x in a.children if x.dep_ == "xcomp"]
+    for v in cands:
+        if v.lemma_ in ("take", "come") and any(t.lemma_ in ("effect", "force") for t in v.subtree):
+            if has_aux(v, _FUTURE_AUX | {"would", "to"}) or any(
+                    ch.dep_ in ("advmod", "acomp") and ch.lower_ in ("likely", "due", "set", "expected")
+                    for ch in v.children) or v.head.lemma_ in ("likely", "expect", "due", "set", "schedule"):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------- per-type rules
@@ -447,6 +516,22 @@ def _pair_phrase(sent_text: str) -> bool:
     return any(p in low for p in cues()["context_pair_phrases"])
 
 
+_SPEECH_VERBS = {"tell", "address", "brief", "speak", "lecture", "open", "chair", "attend"}
+
+
+def _audience(trig: Token) -> bool:
+    """"she told a meeting of businessmen", "addressed a conference", "spoke to the meeting": the
+    meeting is the audience of one speaker, not talks between parties."""
+    if trig.pos_ not in ("NOUN", "PROPN") or trig.lemma_ in ("talk", "negotiation", "consultation", "visit"):
+        return False
+    head = trig.head
+    if not any(ch.dep_ == "det" and ch.lower_ in ("a", "an", "the", "this") for ch in trig.children):
+        return False  # "told ministers meeting in Luxembourg" is a misparsed participle
+    if trig.dep_ in ("dobj", "dative") and head.lemma_ in _SPEECH_VERBS - {"chair", "attend", "open"}:
+        return True
+    return trig.dep_ == "pobj" and head.lower_ == "to" and head.head.lemma_ in ("speak", "talk", "say")
+
+
 def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
     c = cues()
     low = trig.lower_
@@ -457,6 +542,8 @@ def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_
         return None
     if any(ch.lower_ in c["generic_markers"] for ch in list(trig.children) + list(trig.head.children)):
         return None
+    if _audience(trig):
+        return None
     verb = governing_verb(trig)
     chain = [trig] + ([verb] if verb is not None and verb.i != trig.i else [])
     if _blocked(chain, True) or _blocked(verb_chain(verb)[1:] if verb is not None else [], True):
@@ -466,6 +553,13 @@ def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_
     cand = Candidate("meeting", trig)
     explicit_obj = trig.pos_ == "VERB" and any(ch.dep_ == "dobj" or (ch.dep_ == "prep" and ch.lower_ == "with")
                                                for ch in trig.children)
+    host = next((a for a in trig.ancestors if a.pos_ == "VERB"), None)
+    if len(strong) == 1 and trig.pos_ in ("NOUN", "PROPN") and host is not None and any(
+            ch.dep_ == "prep" and ch.lower_ == "with" and any(p.root.i in {t.i for t in ch.subtree} for p in plc)
+            for ch in trig.children):
+        # "Taiwan announced tariff cuts shortly before trade talks with Washington": talks "with" one
+        # named party are held by the actor of the clause they belong to
+        strong = _dedupe(strong + [x for x in _subject_codes(host, plc) if x[0] != strong[0][0]])
     if not _fill_parties(cand, strong, loc, sent_text, allow_pair=not explicit_obj or _pair_phrase(sent_text)):
         return None
     scope = clause_tokens(trig)
@@ -500,6 +594,42 @@ def _conclusion_verb(noun: Token) -> Token | None:
     return None
 
 
+# Heads of noun phrases that name a business, not a government or state body.
+_BUSINESS_NOUNS = {"company", "companies", "firm", "firms", "corporation", "corp", "ltd", "inc", "plc", "consortium",
+                   "maker", "makers", "manufacturer", "manufacturers", "producer", "producers", "bank", "banks",
+                   "investor", "investors", "businessmen", "businessman", "enterprise", "enterprises", "interests",
+                   "subsidiary", "concern", "airline", "airlines", "co", "group"}
+_PAIR_SUBJECT_NOUNS = {"country", "government", "nation", "side", "state", "minister", "ministry"}
+
+
+def _is_business(tok: Token) -> bool:
+    return tok.lower_.rstrip(".") in _BUSINESS_NOUNS
+
+
+def _commercial_contract(trig: Token, verb: Token) -> bool:
+    """A company-to-company (or government-to-company) contract, which GUIDE.md does not count.
+
+    "signed an agreement with British and German interests", "the agreement signed between
+    X Ltd and Y trading company", "an agreement to sell 500 cars ..., its first export contract":
+    the counterparty the with/between phrase names is a business, or the text itself calls the
+    agreement a contract. A deal the governments themselves sign ("the two countries formalised
+    a deal between firm A and firm B") still counts.
+    """
+    if any(ch.dep_ == "nsubj" and any(t.lemma_.lower() in _PAIR_SUBJECT_NOUNS for t in ch.subtree)
+           for ch in verb.children):
+        return False
+    for head in (trig, verb):
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ not in ("with", "between"):
+                continue
+            objs = [ch for ch in prep.children if ch.dep_ == "pobj"]
+            objs += [c for o in list(objs) for c in o.conjuncts]
+            if objs and all(_is_business(o) for o in objs):
+                return True
+    # "..., its first export contract for cars": the text renames the agreement a (sales) contract
+    return any(t.dep_ == "appos" and t.lemma_.lower() == "contract" for t in trig.subtree)
+
+
 def agreement_candidate(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
     if trig.pos_ not in ("NOUN", "PROPN"):
         return None
@@ -513,6 +643,8 @@ def agreement_candidate(doc: Doc, trig: Token, plc: list[Place], published, sent
     if verb.dep_ in ("xcomp",) or any(ch.dep_ == "aux" and ch.lower_ == "to" for ch in verb.children):
         return None
     if _blocked([verb, trig]):
+        return None
+    if _commercial_contract(trig, verb):
         return None
     scope = party_scope(trig) | party_scope(verb)
     strong, loc = _participants(doc, trig, plc, scope)
@@ -692,10 +824,65 @@ def _has_trade_object(trig: Token, verb: Token | None) -> bool:
         t.lower_ in ("imports", "exports") for t in pool)
 
 
+def _measure_subject(verb: Token, event_type: str) -> bool:
+    """"The sanctions law prohibited imports of ...": the verb restates the measure its subject
+    names, and that measure's own trigger (with its own imposer and target) reports the event."""
+    trig_ids = {t.i for span in verb.doc.spans.get("triggers", []) if span.label_ == event_type for t in span}
+    for ch in verb.children:
+        if ch.dep_ in ("nsubj", "nsubjpass"):
+            nouns = [ch] + [g for g in ch.children if g.dep_ == "compound"]
+            if any(n.i in trig_ids for n in nouns):
+                return True
+    return False
+
+
+_PERMITTED_TRADE = {"trade", "import", "export", "shipment", "sale", "purchase"}
+
+
+def _refused_permission(doc: Doc, trig: Token, plc: list[Place], published) -> list[Candidate]:
+    """"Taiwan does not allow direct trade with China", "X will not permit imports of Y coal":
+    a refused permission to trade is a restriction, in force unless the verb says otherwise."""
+    if trig.pos_ != "VERB" or not any(ch.dep_ == "neg" or (ch.dep_ == "advmod" and ch.lower_ == "never")
+                                      for ch in trig.children):
+        return []
+    objs = [ch for ch in trig.children if ch.dep_ in ("dobj", "nsubjpass")
+            and (ch.lemma_.lower() in _PERMITTED_TRADE or ch.lower_ in ("imports", "exports"))]
+    if not objs or _alleged(trig) or any(ch.dep_ == "mark" and ch.lower_ in cues()["hypothetical_markers"]
+                                         for ch in trig.children):
+        return []
+    c = cues()
+    rest = [t.lemma_.lower() for t in verb_chain(trig)[1:]]
+    if any(lm in _REQUEST for lm in rest):
+        return []
+    if any(lm in c["threaten"] for lm in rest):
+        status = "threatened"
+    elif has_aux(trig, _MODAL_CONSIDER) or any(lm in c["consider"] for lm in rest):
+        status = "considered"
+    elif has_aux(trig, _FUTURE_AUX | {"would"}) or any(lm in c["announce"] for lm in rest):
+        status = "announced"
+    else:
+        status = "imposed"
+    subj = _subject_codes(trig, plc)
+    if not subj:
+        return []
+    imposer = subj[0]
+    ids = {t.i for o in objs for t in o.subtree} & _without_side_clauses(trig, trig)
+    targets = _dedupe([(p.code, p.text) for p in plc if p.root.i in ids and p.code != imposer[0]
+                       and (p.code not in BODY_CODES or p.code == "EU")])
+    when, when_text = pick_date(doc, [trig], published, status == "announced", clause_tokens(trig))
+    if when is not None and published is not None and when > published:
+        when, when_text = None, None
+    base = dict(event_type="trade_restriction", trigger=trig, imposer=imposer, event_date=when,
+                date_text=when_text, status=status, confidence=0.7 if targets else 0.6)
+    return [Candidate(**base, targets=[t]) for t in targets] or [Candidate(**base)]
+
+
 def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place], published,
                         tariff_triggers: list[Token], doc_has_tariff: bool) -> list[Candidate]:
     c = cues()
     lemma = trig.lemma_.lower()
+    if lemma in ("allow", "permit"):
+        return _refused_permission(doc, trig, plc, published)
     if lemma in ("stop", "halt", "suspend", "block", "prohibit") and trig.pos_ == "VERB":
         if not any(ch.dep_ == "dobj" and ch.lemma_ in ("import", "export", "shipment", "sale", "purchase")
                    for ch in trig.children):
@@ -712,6 +899,8 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
         elif trig.lower_ not in ("duty", "duties"):
             return []
     if _alleged(trig) or _topic_only(trig):
+        return []
+    if trig.pos_ == "VERB" and _measure_subject(trig, event_type):
         return []
     verb = governing_verb(trig)
     chain_toks = verb_chain(verb) if verb is not None else []
@@ -776,6 +965,10 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
     future = any(has_aux(v, _FUTURE_AUX) for v in chain_toks)
     anchors = [trig] + ([verb] if verb is not None else [])
     when, when_text = pick_date(doc, anchors, published, future)
+    if when is not None and published is not None and when > published:
+        # a measure is taken or announced by the time it is reported: a later day is the day it
+        # takes effect or a deadline ("could raise tariffs ... on April 17"), never the event date
+        when, when_text = None, None
     rate, alts = (None, [])
     if event_type == "tariff":
         rate, alts = rates_for(doc, trig, tariff_triggers or [trig])
