@@ -7,6 +7,13 @@ other's alternatives, or one unknown) and their statuses agree (equal or one
 unknown). Announcing a measure and imposing it are different actions, so a
 status disagreement keeps events apart.
 
+Two further rules keep distinct events apart. Within one article, two
+different dates are two events (an article that reports talks "yesterday"
+and "today" reports two rounds). Across articles, a report without a date
+joins an event only when the articles were published within
+``REPORT_WINDOW`` of each other: the same pair of countries meets, and
+imposes measures, many times over the years.
+
 Blocking by (type, actors) and a date-ordered sweep inside each block keep the
 cost at O(n log n). Event ids are hashes of each cluster's best-supported
 slots, so they depend only on the set of mentions, not on the order in which
@@ -24,6 +31,7 @@ from typing import Iterable
 from pipeline.models import Actor, EventMention, content_hash
 
 DATE_WINDOW = timedelta(days=1)
+REPORT_WINDOW = timedelta(days=3)
 DIRECTED = ("tariff", "trade_restriction")
 
 
@@ -60,7 +68,8 @@ def _rates(mention: EventMention) -> set[float]:
 class _Cluster:
     """A growing cluster; keeps the few aggregates the sweep asks about so no question rescans its mentions."""
 
-    __slots__ = ("mentions", "dates", "statuses", "primary_rates", "all_rates", "doc_ids", "min_id", "max_date")
+    __slots__ = ("mentions", "dates", "statuses", "primary_rates", "all_rates", "doc_ids", "min_id", "max_date",
+                 "doc_dates", "published")
 
     def __init__(self, mention: EventMention, mention_id: str):
         self.mentions = [mention]
@@ -71,10 +80,21 @@ class _Cluster:
         self.doc_ids = {mention.doc_id}
         self.min_id = mention_id
         self.max_date = mention.event_date
+        self.doc_dates: dict[str, set[date]] = defaultdict(set)
+        if mention.event_date is not None:
+            self.doc_dates[mention.doc_id].add(mention.event_date)
+        self.published = {mention.published} - {None}
 
     def accepts(self, mention: EventMention) -> bool:
         if mention.event_date is not None and self.dates:
             if all(abs(mention.event_date - d) > DATE_WINDOW for d in self.dates):
+                return False
+            same_doc_dates = self.doc_dates.get(mention.doc_id)
+            if same_doc_dates and mention.event_date not in same_doc_dates:
+                return False
+        if mention.doc_id not in self.doc_ids and (mention.event_date is None or not self.dates):
+            if mention.published is None or all(abs(mention.published - p) > REPORT_WINDOW
+                                                for p in self.published):
                 return False
         if mention.status is not None and self.statuses and mention.status not in self.statuses:
             return False
@@ -88,8 +108,11 @@ class _Cluster:
         self.doc_ids.add(mention.doc_id)
         if mention_id < self.min_id:
             self.min_id = mention_id
+        if mention.published is not None:
+            self.published.add(mention.published)
         if mention.event_date is not None:
             self.dates.add(mention.event_date)
+            self.doc_dates[mention.doc_id].add(mention.event_date)
             if self.max_date is None or mention.event_date > self.max_date:
                 self.max_date = mention.event_date
         if mention.status is not None:

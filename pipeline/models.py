@@ -110,6 +110,8 @@ class EventMention:
     alt_rates: list[float] = field(default_factory=list)
     status: str | None = None
     confidence: float = 0.5
+    # The reporting document's publication date: undated reports only corefer when published close together.
+    published: date | None = None
 
     @property
     def mention_id(self) -> str:

@@ -245,21 +245,23 @@ def _mentions_in_blocks(con: duckdb.DuckDBPyConnection, blocks: set[str]) -> lis
     rows = con.execute("""
         select m.mention_id, m.doc_id, m.event_type, m.sentence, m.char_start, m.char_end, m.trigger_text,
                m.trigger_start, m.event_date, m.date_text, m.rate_pct, m.alt_rates, m.status, m.confidence,
-               m.extractor_version,
+               m.extractor_version, d.published_date,
                list(struct_pack(role := a.role, code := a.country_code, name := a.actor_name)
                     order by a.role, a.country_code) filter (where a.role is not null) as actors
-        from raw_mentions m left join raw_mention_actors a using (mention_id)
+        from raw_mentions m
+        left join raw_mention_actors a using (mention_id)
+        left join raw_documents d using (doc_id)
         where m.block_key in (select unnest(?::varchar[]))
         group by all""", [sorted(blocks)]).fetchall()
     mentions = []
     for (_, doc_id, etype, sentence, start, end, trigger, trigger_start, edate, date_text, rate, alt, status,
-         confidence, version, actors) in rows:
+         confidence, version, published, actors) in rows:
         mentions.append(EventMention(
             doc_id=doc_id, event_type=etype, sentence=sentence, char_start=start, char_end=end,
             trigger=trigger or "", trigger_start=trigger_start if trigger_start is not None else -1,
             actors=[Actor(a["role"], a["code"], a["name"] or "") for a in (actors or [])],
             extractor_version=version, event_date=edate, date_text=date_text, rate_pct=rate,
-            alt_rates=list(alt or []), status=status, confidence=confidence))
+            alt_rates=list(alt or []), status=status, confidence=confidence, published=published))
     return mentions
 
 

@@ -152,6 +152,7 @@ def _document_mentions(doc: Document, parsed: list) -> list[EventMention]:
                 alt_rates=list(cand.alt_rates),
                 status=cand.status if cand.event_type in DIRECTED else None,
                 confidence=round(cand.confidence, 2),
+                published=doc.published,
             )
             key = _sentence_key(mention)
             if cand.needs_pair and (set(pair) & {a.code for a in actors}) - own_codes:

@@ -24,4 +24,5 @@ def make_mention(doc: Document, event_type: str = "meeting", codes=("IND", "RUS"
     return EventMention(doc_id=doc.doc_id, event_type=event_type, sentence=doc.text, char_start=0,
                         char_end=len(doc.text), trigger="met", trigger_start=trigger_start, actors=actors,
                         extractor_version="test", event_date=event_date, rate_pct=rate, alt_rates=list(alt),
-                        status=status, confidence=confidence)
+                        status=status, confidence=confidence,
+                        published=doc.published)

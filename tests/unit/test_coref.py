@@ -81,3 +81,34 @@ def test_best_supported_slot_wins_and_confidence_grows_with_reports():
 
 def test_clustering_empty_input():
     assert cluster_mentions([]) == []
+
+
+def test_undated_reports_published_far_apart_are_different_events():
+    march = make_doc("Japan and the U.S. held trade talks.", "file:///march.txt", published=date(1987, 3, 2))
+    june = make_doc("U.S. and Japanese officials held talks.", "file:///june.txt", published=date(1987, 6, 20))
+    events = resolve_events([make_mention(march, codes=("JPN", "USA"), event_date=None),
+                             make_mention(june, codes=("JPN", "USA"), event_date=None)])
+    assert len(events) == 2
+
+
+def test_undated_report_does_not_take_the_date_of_a_much_older_event():
+    old = make_doc("Japan and the U.S. met on Monday.", "file:///old.txt", published=date(1987, 3, 20))
+    later = make_doc("Japan and the U.S. held talks.", "file:///later.txt", published=date(1987, 4, 6))
+    events = resolve_events([make_mention(old, codes=("JPN", "USA"), event_date=date(1987, 3, 16)),
+                             make_mention(later, codes=("JPN", "USA"), event_date=None)])
+    assert sorted((e.event_date is None) for e in events) == [False, True]
+
+
+def test_undated_reports_without_publication_dates_stay_apart_across_articles():
+    a = make_doc("Argentina and Venezuela signed a deal.", "file:///a.txt", published=None)
+    b = make_doc("Venezuela and Argentina signed an accord.", "file:///b.txt", published=None)
+    events = resolve_events([make_mention(a, "agreement", codes=("ARG", "VEN"), event_date=None),
+                             make_mention(b, "agreement", codes=("ARG", "VEN"), event_date=None)])
+    assert len(events) == 2
+
+
+def test_two_dates_in_one_article_are_two_events():
+    doc = make_doc("Thatcher held talks with Ryzhkov yesterday and with Gorbachev today.")
+    events = resolve_events([make_mention(doc, codes=("GBR", "SUN"), event_date=date(2025, 8, 6)),
+                             make_mention(doc, codes=("GBR", "SUN"), event_date=date(2025, 8, 7), trigger_start=40)])
+    assert len(events) == 2
