@@ -80,3 +80,23 @@ create table if not exists raw_runs (
     num_mentions    integer,
     num_events      integer
 );
+
+-- one row per document: its MinHash signature
+create table if not exists raw_document_signatures (
+    doc_id      varchar not null,
+    signature   ubigint[] not null
+);
+
+-- Raw: one row per input (file, JSONL line, feed entry or fetched page) that became a document,
+-- keyed by where it came from and the hash of its bytes. The ingest step reads it to skip inputs that
+-- are unchanged since they were loaded, so a re-run neither re-parses files nor re-fetches pages.
+-- It is a cache of work done: losing rows only costs a re-read, never data.
+create table if not exists raw_ingested_inputs (
+    source_uri      varchar not null,
+    content_hash    varchar not null,
+    source_name     varchar,
+    doc_id          varchar not null,
+    size_bytes      bigint,
+    site_name       varchar,
+    first_seen_at   timestamptz not null
+);

@@ -1,12 +1,13 @@
--- Staging: one row per document, with its number of sources.
+-- Staging: one row per document, with its number of sources and its story.
 create or replace view stg_documents as
 with sources as (
-    select doc_id, count(*) as num_sources, min(fetched_at) as first_fetched_at
+    select doc_id, count(*) as num_sources
     from raw_document_sources
     group by doc_id
 )
 select
     d.doc_id,
+    coalesce(st.story_id, d.doc_id) as story_id,
     d.source_uri,
     d.source_name,
     d.url,
@@ -18,4 +19,5 @@ select
     d.fetched_at,
     d.loaded_at
 from raw_documents d
-left join sources s using (doc_id);
+left join sources s using (doc_id)
+left join int_document_stories st using (doc_id);

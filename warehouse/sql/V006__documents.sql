@@ -2,6 +2,7 @@
 create or replace view documents as
 select
     doc_id,
+    story_id,
     source_uri,
     source_name,
     url,

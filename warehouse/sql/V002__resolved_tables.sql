@@ -1,5 +1,5 @@
--- Resolved layer: the output of event coreference (pipeline.coref).
--- Recomputed per block (event type + actors) whenever a block gains or loses mentions.
+-- Resolved layer: the output of event coreference (pipeline.coref) and story clustering (pipeline.stories).
+-- Events are recomputed per block (event type + actors) whenever a block gains or loses mentions.
 
 -- one row per event
 create table if not exists int_events (
@@ -25,4 +25,10 @@ create table if not exists int_event_actors (
 create table if not exists int_mention_events (
     mention_id      varchar not null,
     event_id        varchar not null
+);
+
+-- one row per document: the story cluster it belongs to
+create table if not exists int_document_stories (
+    doc_id      varchar not null,
+    story_id    varchar not null
 );
