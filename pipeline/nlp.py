@@ -140,7 +140,8 @@ class EventTriggers:
                   if s.end - s.start > 1}
         spans = []
         seen = set()
-        for match_id, start, end in self.matcher(doc):
+        # longest match first at each start: "restriction list" over "restriction"
+        for match_id, start, end in sorted(self.matcher(doc), key=lambda m: (m[1], -m[2])):
             label = doc.vocab.strings[match_id].split("|")[0]
             if any(i in inside for i in range(start, end)) or (start, label) in seen:
                 continue

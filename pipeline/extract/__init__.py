@@ -23,7 +23,7 @@ from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cue
     meeting_candidates, places
 from pipeline.models import Actor, Document, EventMention
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.3.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
 _TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|import tax(?:es)?|levies)\b", re.IGNORECASE)
@@ -106,6 +106,10 @@ def _sentence_candidates(sdoc, published: date | None, doc_has_tariff: bool) -> 
     cands: list[Candidate] = []
     for span in triggers:
         tok = span[0] if len(span) == 1 else span.root
+        if len(span) > 1 and span[-1].pos_ in ("NOUN", "PROPN") and span[0].pos_ != "VERB" and span.label_ in DIRECTED:
+            # "export controls", "import taxes": the head noun names the measure even when the
+            # parser hangs the compound the wrong way round
+            tok = span[-1]
         if span.label_ == "meeting":
             c = meeting_candidates(sdoc, tok, plc, published, sdoc.text)
             if c:
@@ -239,10 +243,24 @@ def _resolve_actors(cand: Candidate, pair: list[str], history) -> list[Actor] | 
         targets = list(cand.targets)
         if imposer is None:
             # "the sanctions", "the boycott": the measure named earlier in the article
+            own_targets = {t[0] for t in targets}
+            # "the U.S. faced the same tariff": a measure hitting X is never X's own
+            history = [h for h in history if not (h[0].imposer and h[0].imposer[0] in own_targets)]
             prev = [h for h in history if h[0].event_type == cand.event_type and h[0].imposer]
-            if not prev and cand.trigger.pos_ != "VERB":
+            pronoun = any(ch.dep_ in ("nsubj", "nsubjpass") and ch.lower_ in ("it", "they")
+                          for ch in cand.trigger.children)
+            if not prev and (cand.trigger.pos_ != "VERB" or pronoun):
                 # "The move raised tariffs" after "X imposed sanctions": the measure just reported
                 prev = [h for h in history if h[0].event_type in DIRECTED and h[0].imposer]
+            named = {sp.label_ for sp in cand.trigger.doc.spans.get("countries", [])}
+            if not prev and cand.implicit_actor and pair and targets and targets[0][0] in pair \
+                    and len(set(pair) - {targets[0][0]}) == 1 and named <= set(pair):
+                # "The ministry said it will drop tariffs on Australian barley" in a China-Australia
+                # story: a measure whose target is one main country is the other's (weaker evidence)
+                other = [code for code in pair if code != targets[0][0]][0]
+                if other not in BODY_CODES or other == "EU":
+                    prev = [(Candidate(cand.event_type, cand.trigger, imposer=(other, other)), [other], [])]
+                    cand.confidence -= 0.1
             if not prev:
                 return None
             imposer = prev[-1][0].imposer

@@ -99,11 +99,23 @@ def find_countries(text: str, published: date | None = None) -> list[CountryMatc
     table = aliases()
     is_caps = text.isupper()
     regex = caps if is_caps else mixed
-    out = []
+    out: list[CountryMatch] = []
     for m in regex.finditer(text):
         surface = m.group(0)
         if surface.endswith("'s"):
             surface = surface[:-2]
         code, kind = (upper if is_caps else table)[surface]
-        out.append(CountryMatch(m.start(), m.start() + len(surface), surface, era_code(code, published), kind))
+        end = m.start() + len(surface)
+        if kind == "demonym" and code in BODY_CODES and _CONTINENT_NOUN.match(text, end):
+            continue  # "a central and eastern European country": a continent, not the body
+        if kind == "title" and out and out[-1].kind in ("name", "abbrev", "demonym") and \
+                out[-1].code != code and not text[out[-1].end:m.start()].strip():
+            continue  # "UK Secretary of State", "Indian Commerce Secretary": the title is that country's
+        out.append(CountryMatch(m.start(), end, surface, era_code(code, published), kind))
     return out
+
+
+# Nouns after a body's demonym ("European") that make it the continent's adjective.
+_CONTINENT_NOUN = re.compile(
+    r"\s+(?:countries|country|nations?|states?|neighbou?rs|continent|capitals|economies|economy|partners?)\b",
+    re.IGNORECASE)

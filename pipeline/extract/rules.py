@@ -48,6 +48,7 @@ class Candidate:
     status: str | None = None
     confidence: float = 0.5
     anaphoric_day: bool = False
+    implicit_actor: bool = False  # the actor is "the ministry", "the government", "it": a party left unnamed
     extra_venues: list[tuple[str, str]] = field(default_factory=list)  # venues, used when no pair is known  # "the day X imposed ...": date comes from the event it refers to
 
 
@@ -337,6 +338,9 @@ def rates_for(doc: Doc, trigger: Token, all_triggers: list[Token]) -> tuple[floa
     """Percentages nearest this trigger (each percentage goes to its nearest tariff trigger)."""
     found = find_rates(doc.text)
     mine: list[RateMention] = []
+    own_verb = governing_verb(trigger)
+    c = cues()
+    acts = c["tariff_impose"] | c["remove"] | c["announce"] | c["threaten"]
     for r in found:
         span = doc.char_span(r.start, r.end, alignment_mode="expand")
         if span is None:
@@ -346,6 +350,12 @@ def rates_for(doc: Doc, trigger: Token, all_triggers: list[Token]) -> tuple[floa
             continue
         nearest = min(all_triggers, key=lambda t: min(abs(t.i - span.start), abs(t.i - (span.end - 1))))
         if nearest.i == trigger.i and min(abs(trigger.i - span.start), abs(trigger.i - span.end)) <= 12:
+            mine.append(r)
+        elif own_verb is not None and own_verb.i != trigger.i and span.root.dep_ == "pobj" and \
+                span.root.head.lower_ in ("by", "to", "at") and span.root.head.head.i == own_verb.i and \
+                own_verb.lemma_.lower() in acts:
+            # "the tariffs on cosmetics, bicycles, ... be cut by between five and 50 pct": the rate
+            # hangs on the verb acting on this trigger, however long the goods list between them
             mine.append(r)
     if not mine:
         return None, []
@@ -415,13 +425,37 @@ def status_of(trigger: Token, verb: Token | None, event_type: str) -> str | None
     prospective = _prospective_adjective(trigger)
     if prospective:
         return prospective
+    if _owned_measure_reference(trigger, lemmas):
+        return "imposed"
     if modal_consider or any(lm in c["consider"] for lm in lemmas):
         return "considered"
     if any(has_aux(v, {"would"}) for v in chain) and _conditional(chain):
         return "considered"
-    if any(lm in c["announce"] for lm in lemmas) or future or _takes_effect_later(chain):
+    # "setting tariffs at 15%" imposes; only "set to impose" (higher up the chain) announces
+    announced = any(lm in c["announce"] and not (k == 0 and lm == "set") for k, lm in enumerate(lemmas))
+    if announced and chain and chain[0].lemma_.lower() in c["tariff_impose"] and chain[0].dep_ == "ccomp" and \
+            (chain[0].tag_ == "VBD" or has_aux(chain[0], {"has", "have", "had"})) and not future and \
+            lemmas[0] not in c["announce"]:
+        # "'The Commission has adopted duties,' announced the spokesperson": the report of an act done
+        announced = False
+    if announced or future or _takes_effect_later(chain):
         return "announced"
     return "imposed"
+
+
+def _owned_measure_reference(trigger: Token, lemmas: list[str]) -> bool:
+    """"will continue its case at the WTO over China's tariffs on wine", "a response to U.S. duties":
+    a measure its owner already has, named inside another noun's phrase, is in force; the tense
+    and modality of the clause belong to the other noun's action, not to the measure."""
+    c = cues()
+    if trigger.pos_ not in ("NOUN", "PROPN") or trigger.dep_ != "pobj" or trigger.head.lower_ not in (
+            "over", "against", "to", "from", "amid", "despite", "about"):
+        return False
+    if any(lm in c["tariff_impose"] | c["remove"] | c["threaten"] | c["announce"] | c["consider"] for lm in lemmas):
+        return False
+    owner = any(ch.dep_ == "poss" or (ch.dep_ in ("compound", "amod", "nmod") and ch.pos_ == "PROPN")
+                for ch in trigger.children)
+    return owner and not any(ch.dep_ == "amod" and ch.lower_ in _PROSPECTIVE for ch in trigger.children)
 
 
 # Adjectives that give a measure's stage: "possible U.S. tariff moves", "threatened sanctions".
@@ -532,6 +566,20 @@ def _audience(trig: Token) -> bool:
     return trig.dep_ == "pobj" and head.lower_ == "to" and head.head.lemma_ in ("speak", "talk", "say")
 
 
+_OFFER_WORDS = {"ready", "willing", "prepared", "offer", "propose", "invite", "open"}
+
+
+def _offered(trig: Token) -> bool:
+    """"said it's ready to start talks with Ukraine", "offered to hold talks": an offer of talks is
+    neither a meeting held nor one scheduled."""
+    for k, a in enumerate(trig.ancestors):
+        if k >= 4:
+            break
+        if a.lemma_.lower() in _OFFER_WORDS and a.i < trig.i and (a.pos_ in ("ADJ", "VERB")):
+            return True
+    return False
+
+
 def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
     c = cues()
     low = trig.lower_
@@ -543,6 +591,8 @@ def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_
     if any(ch.lower_ in c["generic_markers"] for ch in list(trig.children) + list(trig.head.children)):
         return None
     if _audience(trig):
+        return None
+    if _offered(trig):
         return None
     verb = governing_verb(trig)
     chain = [trig] + ([verb] if verb is not None and verb.i != trig.i else [])
@@ -702,6 +752,8 @@ def _modifier_codes(noun: Token, plc: list[Place]) -> list[tuple[str, str]]:
     return []
 
 
+# Verbs whose subject undergoes a measure: "Japan was subjected to a 24% tariff", "the U.S. faced duties".
+_EXPERIENCER = {"face", "hit", "affect", "subject", "suffer", "endure"}
 _MEASURE_LEMMAS = {"tariff", "duty", "levy", "surcharge", "surtax", "ban", "embargo", "boycott", "quota", "curb",
                    "restriction", "sanction", "barrier", "limit", "blockade", "control"}
 _TARGET_PREPS = {"on", "against", "from", "of", "to", "for"}
@@ -762,7 +814,7 @@ def _target_codes(trig: Token, verb: Token | None, plc: list[Place], imposer: st
         for ch in trig.children:
             if ch.dep_ == "conj":
                 found += [(p.code, p.text) for p in plc if p.root.i == ch.i and p.code != imposer]
-    if verb is not None and verb.lemma_ in ("face", "hit", "affect"):
+    if verb is not None and verb.lemma_ in _EXPERIENCER:
         for ch in verb.children:
             if ch.dep_ in ("nsubj", "nsubjpass"):
                 ids = {t.i for t in ch.subtree}
@@ -809,6 +861,14 @@ def _action_noun(trig: Token, verb: Token | None) -> bool:
             ch.lemma_ in ("effect", "force") for ch in verb.subtree):
         return True  # "a boycott ... would take effect", "quotas came into force"
     return verb is not None and verb.lemma_.lower() in acts
+
+
+def _trade_compound(trig: Token) -> bool:
+    """"export controls", "import curbs", "export licensing": the measure word's own compound names
+    the trade it restricts, whichever way the parser hangs the two words."""
+    prev = trig.doc[trig.i - 1] if trig.i > 0 else None
+    return prev is not None and prev.lower_ in ("export", "import", "exports", "imports", "trade") and (
+        prev.head.i in (trig.i, trig.head.i) or trig.head.i == prev.i)
 
 
 def _has_trade_object(trig: Token, verb: Token | None) -> bool:
@@ -877,18 +937,57 @@ def _refused_permission(doc: Doc, trig: Token, plc: list[Place], published) -> l
     return [Candidate(**base, targets=[t]) for t in targets] or [Candidate(**base)]
 
 
+_LISTING_VERBS = {"add", "put", "place", "include", "blacklist", "list"}
+
+
+def _listed(doc: Doc, trig: Token, plc: list[Place], published) -> list[Candidate]:
+    """"added two Chinese chip firms to the Entity List", "blacklisted Chinese drone makers": export
+    licensing on the listed firms, a restriction aimed at their country. China's "unreliable entity
+    list" governs firms' conduct, not goods, and does not count."""
+    if any(t.lower_ == "unreliable" for t in doc[max(0, trig.i - 3):trig.i]):
+        return []
+    verb = trig if trig.pos_ == "VERB" else (
+        trig.head.head if trig.dep_ == "pobj" and trig.head.head.pos_ == "VERB" else governing_verb(trig))
+    if verb is None or verb.lemma_.lower() not in _LISTING_VERBS:
+        return []
+    if trig.pos_ != "VERB" and not (trig.dep_ == "pobj" and trig.head.lower_ in ("to", "on") and trig.head.head.i == verb.i):
+        return []
+    if _blocked([verb]) or _alleged(verb):
+        return []
+    status = status_of(verb, verb, "trade_restriction") if verb.i == trig.i else status_of(trig, verb, "trade_restriction")
+    if trig.pos_ != "VERB":
+        status = status_of(verb, verb, "trade_restriction")
+    if status is None:
+        return []
+    subj = _subject_codes(verb, plc)
+    imposer = subj[0] if subj else None
+    ids = {t.i for ch in verb.children if ch.dep_ in ("dobj", "nsubjpass") for t in ch.subtree}
+    targets = _dedupe([(p.code, p.text) for p in plc if p.root.i in ids and p.code != (imposer or ("",))[0]
+                       and p.code not in BODY_CODES])
+    if imposer is None and not targets:
+        return []
+    when, when_text = pick_date(doc, [verb, trig], published, status == "announced", clause_tokens(verb))
+    if when is not None and published is not None and when > published:
+        when, when_text = None, None
+    base = dict(event_type="trade_restriction", trigger=trig, imposer=imposer, event_date=when,
+                date_text=when_text, status=status, confidence=0.7 if imposer else 0.55)
+    return [Candidate(**base, targets=[t]) for t in targets[:1]] or [Candidate(**base)]
+
+
 def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place], published,
                         tariff_triggers: list[Token], doc_has_tariff: bool) -> list[Candidate]:
     c = cues()
     lemma = trig.lemma_.lower()
     if lemma in ("allow", "permit"):
         return _refused_permission(doc, trig, plc, published)
+    if lemma in ("list", "blacklist", "blacklisted"):
+        return _listed(doc, trig, plc, published)
     if lemma in ("stop", "halt", "suspend", "block", "prohibit") and trig.pos_ == "VERB":
         if not any(ch.dep_ == "dobj" and ch.lemma_ in ("import", "export", "shipment", "sale", "purchase")
                    for ch in trig.children):
             return []
     elif event_type == "trade_restriction" and lemma not in c["inherent_trade_restrictions"] \
-            and not _has_trade_object(trig, None):
+            and not _has_trade_object(trig, None) and not _trade_compound(trig):
         if not (lemma == "barrier" and any(ch.dep_ == "prep" for ch in trig.children)):
             return []
     if event_type == "tariff" and lemma == "duty":
@@ -912,6 +1011,8 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
     if any(t.lower_ in cues()["hypothetical_markers"] for t in (verb.children if verb is not None else [])
            if t.dep_ == "mark"):
         return []
+    if verb is not None and verb.dep_ == "csubj" and has_aux(verb.head, _MODAL_CONSIDER | {"would"}):
+        return []  # "removing the exemption could strain exporters": a possibility nobody takes
     status = status_of(trig, verb, event_type)
     if trig.pos_ == "VERB":
         status = status_of(trig, trig, event_type)
@@ -937,7 +1038,14 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
         agents = [ch for ch in verb.children if ch.dep_ == "agent"]
         ids = {t.i for a in agents for t in a.subtree}
         found = [(p.code, p.text) for p in plc if p.root.i in ids]
+        if not found and verb.dep_ == "relcl":
+            # "export controls that the United States placed on Beijing": an active relative
+            # clause's subject is the actor
+            subj = {t.i for ch in verb.children if ch.dep_ == "nsubj" for t in ch.subtree}
+            found = [(p.code, p.text) for p in plc if p.root.i in subj]
         imposer = found[0] if found else None
+    elif actor_verb is not None and actor_verb.lemma_ in _EXPERIENCER:
+        pass  # the subject undergoes the measure: a target, never the imposer
     elif actor_verb is not None and (trig.pos_ == "VERB" or any(v.lemma_.lower() in acts for v in chain_toks[:3])):
         subj = _subject_codes(actor_verb, plc, trig)
         imposer = subj[0] if subj else None
@@ -960,7 +1068,8 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
         # "suspended oil exports after an earthquake": an interruption, not a measure against anyone;
         # a country stopping its own imports is always a measure
         return []
-    if imposer is None and not _action_noun(trig, verb):
+    if imposer is None and not _action_noun(trig, verb) and not (
+            targets and verb is not None and verb.lemma_ in _EXPERIENCER):
         return []
     future = any(has_aux(v, _FUTURE_AUX) for v in chain_toks)
     anchors = [trig] + ([verb] if verb is not None else [])
@@ -977,6 +1086,56 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
                 rate=rate, alt_rates=alts, status=status, confidence=min(conf, 0.9))
     # "The meeting came the day Trump imposed ...": dated by the event "the day" points to
     anaphoric = when is None and verb is not None and verb.dep_ == "relcl" and verb.head.lower_ == "day"
-    if not targets:
-        return [Candidate(**base, anaphoric_day=anaphoric)]
-    return [Candidate(**base, targets=[t], anaphoric_day=anaphoric) for t in targets]
+    implicit = imposer is None and actor_verb is not None and _unnamed_government(actor_verb)
+    if implicit and _dateline(doc, plc) is not None:
+        # "New Delhi: The Union government has banned ...": the dateline names the government
+        base["imposer"] = imposer = _dateline(doc, plc)
+        implicit = False
+    base["implicit_actor"] = implicit
+    imposers = [imposer] + _co_imposers(imposer, plc, targets) if imposer else [None]
+    out = []
+    for imp in imposers:
+        base["imposer"] = imp
+        if not targets:
+            out.append(Candidate(**base, anaphoric_day=anaphoric))
+        else:
+            out += [Candidate(**base, targets=[t], anaphoric_day=anaphoric) for t in targets if imp is None or t[0] != imp[0]]
+    return out
+
+
+_GOVERNMENT_NOUNS = {"government", "ministry", "administration", "commission", "centre", "center", "cabinet",
+                     "authorities", "department", "regulator", "customs", "beijing", "it", "they"}
+
+
+def _dateline(doc: Doc, plc: list[Place]) -> tuple[str, str] | None:
+    """The place of a sentence-initial dateline ("New Delhi:", "JAKARTA, NNA -", "BEIJING (Reuters) -")."""
+    for p in plc:
+        if p.span.start_char <= 1 and p.kind in ("capital", "name") and p.code not in BODY_CODES:
+            rest = doc.text[p.span.end_char:p.span.end_char + 3]
+            if rest[:1] in (":", ",", "(", "-", "\u2014", "\u2013") or rest.startswith((" -", " \u2014", " (", " [")):
+                return (p.code, p.text)
+    return None
+
+
+def _unnamed_government(verb: Token) -> bool:
+    """"The Ministry of Commerce said it will drop ...", "the government has banned ...": the actor is
+    a government the sentence does not name (the article's other main country may supply it)."""
+    for v in verb_chain(verb):
+        for ch in v.children:
+            if ch.dep_ in ("nsubj", "nsubjpass") and ch.lower_ in _GOVERNMENT_NOUNS:
+                return True
+    return False
+
+
+def _co_imposers(imposer: tuple[str, str], plc: list[Place], targets) -> list[tuple[str, str]]:
+    """"Poland and Hungary have agreed to ban imports ...": every country conjoined with the imposer
+    acts too (one measure entry per imposer, GUIDE.md)."""
+    mine = [p for p in plc if p.code == imposer[0] and p.text == imposer[1]]
+    if not mine:
+        return []
+    root = mine[0].root
+    conj = {c.i for c in root.conjuncts}
+    tcodes = {t[0] for t in targets}
+    out = [(p.code, p.text) for p in plc if p.root.i in conj and p.code != imposer[0] and p.code not in tcodes
+           and (p.code not in BODY_CODES or p.code == "EU") and p.kind not in ("person", "title")]
+    return _dedupe(out)

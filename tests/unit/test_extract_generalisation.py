@@ -32,7 +32,7 @@ def directed(m):
 
 
 def test_version():
-    assert EXTRACTOR_VERSION == "1.2.0"
+    assert EXTRACTOR_VERSION == "1.3.0"
 
 
 # ---------------------------------------------------------------- company contracts
@@ -148,3 +148,132 @@ def test_possessive_talks_date_a_later_signing():
 ])
 def test_a_speakers_audience_is_not_a_meeting(text, n):
     assert len(of_type(run(text), "meeting")) == n
+
+
+# ================================================================ 1.3.0: modern news language
+# Sentences written for these tests; each group is one error class with a control.
+
+MON = date(2024, 12, 4)  # a Wednesday
+
+
+def test_export_controls_placed_by_relative_clause_subject():
+    ms = of_type(run("Beijing's step answers export controls that Washington imposed on China on Monday.", MON),
+                 "trade_restriction")
+    assert [directed(m) for m in ms] == [("trade_restriction", ["USA"], ["CHN"], "imposed")]
+    assert ms[0].event_date == date(2024, 12, 2)
+
+
+@pytest.mark.parametrize("text", [
+    "Seoul said on Friday it would impose export licensing requirements on some drones.",
+    "Tokyo tightened export controls on chip equipment bound for China.",
+])
+def test_export_control_compounds_are_restrictions(text):
+    assert of_type(run(text), "trade_restriction")
+
+
+@pytest.mark.parametrize("text,status", [
+    ("Canada adopted anti-dumping duties on Chinese steel wire.", "imposed"),
+    ("Brazil implemented tariffs of 12 percent on Argentine wine.", "imposed"),
+    # "setting tariffs at 39%" imposes; a decision reported with "will" announces (control)
+    ("Trump's proclamation last week setting tariffs on Swiss watches at 39% angered Bern.", "imposed"),
+    ("Canada said it will impose 25% tariffs on U.S. steel.", "announced"),
+])
+def test_modern_imposing_verbs(text, status):
+    (m,) = of_type(run(text), "tariff")
+    assert m.status == status
+
+
+def test_quoted_act_reported_with_announced_is_imposed():
+    (m,) = of_type(run('"The European Commission has adopted countervailing duties on Chinese e-bikes," announced a '
+                       'spokesman.'), "tariff")
+    assert m.status == "imposed"
+    (m,) = of_type(run("Korea announced it would raise duties on Chinese steel."), "tariff")
+    assert m.status == "announced"  # control
+
+
+def test_owned_measure_in_another_nouns_phrase_is_in_force():
+    (m,) = of_type(run("Canberra said it will press its WTO case over China's tariffs on Australian lobster."),
+                   "tariff")
+    assert directed(m) == ("tariff", ["CHN"], ["AUS"], "imposed")
+
+
+def test_conjoined_imposers_get_one_entry_each():
+    ms = of_type(run("Slovakia and Romania have decided to ban imports of wheat from Ukraine."), "trade_restriction")
+    assert sorted(m.codes("imposer")[0] for m in ms) == ["ROU", "SVK"]
+    assert all(m.codes("target") == ["UKR"] for m in ms)
+
+
+def test_experiencer_subject_is_target_not_imposer():
+    ms = run("India imposed tariffs on Chinese steel. Days later, China faced a further 20% duty on aluminium.")
+    assert all("CHN" not in m.codes("imposer") for m in of_type(ms, "tariff"))
+
+
+def test_pronoun_subject_takes_the_measure_reported_before():
+    ms = run("Beijing imposed levies on Australian barley. It also stopped imports of Australian coal.")
+    (r,) = of_type(ms, "trade_restriction")
+    assert directed(r) == ("trade_restriction", ["CHN"], ["AUS"], "imposed")
+
+
+def test_unnamed_ministry_in_bilateral_story_is_the_other_main_country():
+    text = ("The ministry said it will drop duties on Australian wine. China and Australia have argued over "
+            "trade for years, and Australia welcomed the step. China said trade would recover.")
+    (m,) = [m for m in of_type(run(text), "tariff") if m.status == "removed"]
+    assert directed(m) == ("tariff", ["CHN"], ["AUS"], "removed")
+    # control: the sentence names another country, so the guess is not made
+    text2 = ("The US is weighing fresh duties on Australian wine. China and Australia have argued over trade "
+             "for years, and Australia welcomed the step. China said trade would recover.")
+    assert all(m.codes("imposer") != ["CHN"] for m in of_type(run(text2), "tariff"))
+
+
+def test_dateline_names_the_unnamed_government():
+    (m,) = of_type(run("Jakarta: The government has banned the export of bauxite ore."), "trade_restriction")
+    assert m.codes("imposer") == ["IDN"]
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("The Commerce Department added 14 Chinese firms to the Entity List on Monday.", True),
+    ("Washington blacklisted three Chinese drone makers.", True),
+    ("Beijing added eight U.S. defence firms to its unreliable entity list.", False),
+])
+def test_entity_list_additions(text, ok):
+    ms = of_type(run(text, MON), "trade_restriction")
+    if ok:
+        (m,) = ms
+        assert m.codes("target") == ["CHN"] and m.codes("imposer") == ["USA"]
+    else:
+        assert ms == []
+
+
+def test_fta_abbreviation_is_an_agreement():
+    (m,) = of_type(run("Australia and the UAE announced the conclusion of the FTA on May 6.", date(2025, 6, 1)),
+                   "agreement")
+    assert m.codes("participant") == ["ARE", "AUS"] and m.event_date == date(2025, 5, 6)
+
+
+def test_continent_adjective_is_not_the_eu():
+    ms = of_type(run("Chile and Serbia signed a free trade agreement, Chile's first with a southern European "
+                     "country."), "agreement")
+    assert ms and all("EU" not in m.codes("participant") for m in ms)
+
+
+def test_title_after_a_country_belongs_to_that_country():
+    from pipeline.extract.gazetteer import find_countries
+    codes = [m.code for m in find_countries("UK Secretary of State Peter Kyle met Indian officials.")]
+    assert codes == ["GBR", "IND"]
+    assert [m.code for m in find_countries("The Secretary of State flew to Tokyo.")] == ["USA", "JPN"]
+
+
+def test_offered_talks_are_not_meetings():
+    assert of_type(run("Warsaw said it is ready to start talks with Ukraine on the grain dispute."), "meeting") == []
+    assert of_type(run("Poland held talks with Ukraine on Tuesday."), "meeting")  # control
+
+
+def test_gerund_subject_of_a_modal_is_hypothetical():
+    assert of_type(run("Removing the U.S. de minimis tariff exemption could hurt Chinese online sellers."),
+                   "tariff") == []
+
+
+def test_rate_on_the_verb_of_a_long_goods_list():
+    (m,) = of_type(run("The ministry proposed that the tariffs on such goods as shoes, radios, apples, bicycles, "
+                       "garments, cosmetics and soybeans be cut by between five and 40 pct, Taiwan said."), "tariff")
+    assert m.rate_pct == 40 and 5 in m.alt_rates
