@@ -59,5 +59,9 @@ celery-stop:
 airflow: setup
 	bash scripts/airflow-standalone.sh
 
+## throughput vs naive spaCy, time per stage, peak RSS, re-run cost (issue 7); make bench BENCH_ARGS=--quick for 200 articles
+bench: setup
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) airflow_home artifacts warehouse/staging $(WAREHOUSE) $(basename $(WAREHOUSE)).read.duckdb

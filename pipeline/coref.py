@@ -22,12 +22,12 @@ each give the same ids.
 """
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable
 
+from pipeline import timewords
 from pipeline.models import Actor, EventMention, content_hash
 
 DATE_WINDOW = timedelta(days=1)
@@ -69,7 +69,7 @@ class _Cluster:
     """A growing cluster; keeps the few aggregates the sweep asks about so no question rescans its mentions."""
 
     __slots__ = ("mentions", "dates", "statuses", "primary_rates", "all_rates", "doc_ids", "min_id", "max_date",
-                 "doc_dates", "published")
+                 "doc_dates", "doc_times", "published")
 
     def __init__(self, mention: EventMention, mention_id: str):
         self.mentions = [mention]
@@ -84,6 +84,9 @@ class _Cluster:
         if mention.event_date is not None:
             self.doc_dates[mention.doc_id].add(mention.event_date)
         self.published = {mention.published} - {None}
+        self.doc_times: dict[str, list[EventMention]] = defaultdict(list)
+        if mention.date_text or mention.event_date:
+            self.doc_times[mention.doc_id].append(mention)
 
     def accepts(self, mention: EventMention) -> bool:
         if mention.event_date is not None and self.dates:
@@ -92,6 +95,13 @@ class _Cluster:
             same_doc_dates = self.doc_dates.get(mention.doc_id)
             if same_doc_dates and mention.event_date not in same_doc_dates:
                 return False
+        # Time words that name no day still tell events apart within an article ("signed the deal on
+        # Tuesday" vs "signed an agreement last April"), also when no publication date resolves them.
+        if mention.date_text or mention.event_date:
+            for other in self.doc_times.get(mention.doc_id, ()):
+                if not timewords.compatible(mention.date_text, mention.event_date, other.date_text,
+                                            other.event_date, mention.published):
+                    return False
         if mention.doc_id not in self.doc_ids and (mention.event_date is None or not self.dates):
             if mention.published is None or all(abs(mention.published - p) > REPORT_WINDOW
                                                 for p in self.published):
@@ -110,6 +120,8 @@ class _Cluster:
             self.min_id = mention_id
         if mention.published is not None:
             self.published.add(mention.published)
+        if mention.date_text or mention.event_date:
+            self.doc_times[mention.doc_id].append(mention)
         if mention.event_date is not None:
             self.dates.add(mention.event_date)
             self.doc_dates[mention.doc_id].add(mention.event_date)
@@ -162,37 +174,39 @@ def _join_undated(undated: list[EventMention], clusters: list[_Cluster], ids: di
     """An undated mention is most plausibly the event its own article dates, then the best-reported one.
 
     Equivalent to taking the best of every compatible cluster by (same document, rank), without
-    scanning them all: the mention's own document's clusters are indexed, the rest are kept in rank
-    order and scanned from the best down to the first compatible one.
+    scanning them all: a cluster of another article can only accept an undated mention when one of
+    its articles was published within ``REPORT_WINDOW``, so clusters are indexed by their articles
+    and by their publication dates, and only those are asked.
     """
-    by_rank = sorted(clusters, key=_rank)  # ascending; ranks are unique (they end with a mention id)
     by_doc: dict[str, list[_Cluster]] = defaultdict(list)
+    by_published: dict[date, list[_Cluster]] = defaultdict(list)
     for c in clusters:
         for doc_id in c.doc_ids:
             by_doc[doc_id].append(c)
+        for published in c.published:
+            by_published[published].append(c)
+    window = range(-REPORT_WINDOW.days, REPORT_WINDOW.days + 1)
 
-    def reindex(cluster: _Cluster, mention: EventMention, mid: str) -> None:
-        del by_rank[bisect_left(by_rank, _rank(cluster), key=_rank)]
-        new_doc = mention.doc_id not in cluster.doc_ids
-        cluster.add(mention, mid)
-        insort(by_rank, cluster, key=_rank)
-        if new_doc:
+    def index(cluster: _Cluster, mention: EventMention, new: bool) -> None:
+        if new or mention.doc_id not in cluster.doc_ids:
             by_doc[mention.doc_id].append(cluster)
+        if mention.published is not None and (new or mention.published not in cluster.published):
+            by_published[mention.published].append(cluster)
 
     for mention in undated:
         mid = ids[id(mention)]
-        own = [c for c in by_doc.get(mention.doc_id, ()) if c.accepts(mention)]
-        if own:
-            reindex(max(own, key=_rank), mention, mid)
-            continue
-        best = next((c for c in reversed(by_rank) if c.accepts(mention)), None)
+        best = max((c for c in by_doc.get(mention.doc_id, ()) if c.accepts(mention)), key=_rank, default=None)
+        if best is None and mention.published is not None:
+            nearby = {id(c): c for k in window
+                      for c in by_published.get(mention.published + timedelta(days=k), ())}
+            best = max((c for c in nearby.values() if c.accepts(mention)), key=_rank, default=None)
         if best is not None:
-            reindex(best, mention, mid)
+            index(best, mention, new=False)
+            best.add(mention, mid)
             continue
         cluster = _Cluster(mention, mid)
         clusters.append(cluster)
-        insort(by_rank, cluster, key=_rank)
-        by_doc[mention.doc_id].append(cluster)
+        index(cluster, mention, new=True)
 
 
 def _keyed_clusters(mentions: list[EventMention], ids: dict[int, str]) -> list[tuple[str, list[EventMention]]]:

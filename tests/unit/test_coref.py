@@ -112,3 +112,27 @@ def test_two_dates_in_one_article_are_two_events():
     events = resolve_events([make_mention(doc, codes=("GBR", "SUN"), event_date=date(2025, 8, 6)),
                              make_mention(doc, codes=("GBR", "SUN"), event_date=date(2025, 8, 7), trigger_start=40)])
     assert len(events) == 2
+
+
+def test_different_time_words_in_one_undated_article_are_different_events():
+    doc = make_doc("Argentina and Venezuela signed the deal on Tuesday; last April they signed an agreement.",
+                   published=None)
+    tuesday = make_mention(doc, "agreement", codes=("ARG", "VEN"), event_date=None)
+    tuesday.date_text = "on Tuesday"
+    april = make_mention(doc, "agreement", codes=("ARG", "VEN"), event_date=None, trigger_start=50)
+    april.date_text = "Last April"
+    again = make_mention(doc, "agreement", codes=("ARG", "VEN"), event_date=None, trigger_start=70)
+    again.date_text = "Tuesday"
+    events = resolve_events([tuesday, april, again])
+    assert sorted(len(e.mentions) for e in events) == [1, 2]
+
+
+def test_an_undated_mention_with_other_time_words_does_not_join_the_dated_event():
+    doc = make_doc("Goyal met Reynolds on Wednesday; negotiations concluded last month.")
+    wednesday = make_mention(doc, codes=("GBR", "IND"), event_date=date(2025, 6, 18))
+    wednesday.date_text = "on Wednesday"
+    last_month = make_mention(doc, codes=("GBR", "IND"), event_date=None, trigger_start=40)
+    last_month.date_text = "last month"
+    plain = make_mention(doc, codes=("GBR", "IND"), event_date=None, trigger_start=60)
+    events = resolve_events([wednesday, last_month, plain])
+    assert sorted(len(e.mentions) for e in events) == [1, 2]

@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""Throughput benchmark: the pipeline end to end against naive spaCy (`make bench`).
+
+    .venv/bin/python bench/bench.py [--docs N] [--seed S] [--quick] [--json FILE] [--keep DIR]
+
+1. Builds a corpus of N articles of realistic news text (default 2,000) by sampling and
+   recombining the paragraphs of the dev articles (../shared/eval/dev/docs) and seeds/,
+   with a fixed seed. Every article keeps its `date YYYY-MM-DD` header and the newswire
+   hard wrapping; every article's text differs (so content hashes differ) except ~5%
+   that are light re-edits of another article (republished wire copy, as in real feeds).
+2. Runs, each in a fresh child process so that every peak RSS is that measurement's own:
+   (a) the pipeline end to end (`pipeline.cli.run_pipeline`: ingest, normalise, extract,
+       load, check) into a fresh warehouse in a temp dir, timing each stage;
+   (b) the naive baseline: the full en_core_web_sm (every component, as `spacy.load`
+       gives it) `nlp.pipe` over the same article texts, no extraction; model loading is
+       excluded from (b)'s time and included in (a)'s, so the ratio is conservative;
+   (a') a second run of (a) over the unchanged input and warehouse;
+   (c) a coreference micro-benchmark: `pipeline.coref.resolve_events` over 100,000
+       synthetic mentions.
+3. Prints the figures issue 7 asks for. No thresholds are asserted here or in tests;
+   the targets are printed next to the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEV_DOCS = Path(os.environ.get("BENCH_DEV_DOCS", ROOT.parent / "shared" / "eval" / "dev" / "docs"))
+SEEDS = ROOT / "seeds"
+_DATE = re.compile(r"^date[ \t]+(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
+_WORDS = re.compile(r"\S+")
+
+REPORTERS = ("Jane Merriman", "David Lawder", "Andrea Shalal", "Rajendra Jadhav", "Aftab Ahmed", "Neha Arora",
+             "Yew Lun Tian", "Philip Blenkinsop", "Kate Abnett", "Daniel Leussink", "Joe Cash", "Sarita Singh",
+             "Nidhi Verma", "Mark John", "Tom Hogue", "Sonali Paul", "Kevin Buckland", "Alexander Marrow")
+DESKS = ("London", "Washington", "New Delhi", "Beijing", "Brussels", "Tokyo", "Moscow", "Geneva", "Singapore")
+
+
+# ---- corpus ---------------------------------------------------------------------------------------
+
+def _paragraphs(body: str) -> list[str]:
+    """Raw paragraphs, hard wrapping kept: a blank line, an indented line or an all-capitals line starts one."""
+    paras: list[list[str]] = []
+    cur: list[str] = []
+    for line in body.splitlines():
+        stripped = line.strip()
+        headline = stripped.isupper()
+        if (not stripped or line[:1] in (" ", "\t") or headline) and cur:
+            paras.append(cur)
+            cur = []
+        if stripped:
+            cur.append(line.strip())
+        if headline and cur:
+            paras.append(cur)
+            cur = []
+    if cur:
+        paras.append(cur)
+    return ["\n".join(p) for p in paras]
+
+
+def _read_sources() -> list[dict]:
+    files = sorted(DEV_DOCS.glob("*.txt")) + sorted(SEEDS.glob("*.txt"))
+    if not files:
+        raise SystemExit(f"no source articles under {DEV_DOCS} or {SEEDS}")
+    out = []
+    for path in files:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        date = None
+        if lines and _DATE.match(lines[0]):
+            date = _DATE.match(lines[0]).group(1)
+            lines = lines[1:]
+        paras = _paragraphs("\n".join(lines))
+        if not paras:
+            continue
+        title = paras[0] if paras[0].isupper() or (len(paras[0]) < 160 and paras[0][-1:] not in ".?!\"'") else None
+        body = paras[1:] if title else paras
+        out.append({"name": path.stem, "date": date or "2025-08-07", "title": title, "body": body})
+    return out
+
+
+def build_corpus(n: int, out_dir: Path, seed: int = 7) -> dict:
+    """Write ``n`` articles to ``out_dir``; returns counts. Deterministic for a given seed."""
+    rng = random.Random(seed)
+    sources = _read_sources()
+    pool = [(i, p) for i, s in enumerate(sources) for p in s["body"] if len(p.split()) >= 8]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    texts: list[str] = []
+    while len(texts) < n:
+        if texts and rng.random() < 0.05:
+            # republished wire copy: a light edit of an earlier article (a story cluster)
+            base = rng.choice(texts)
+            text = base.replace(" said ", " told reporters ", 1) if " said " in base else base + "\n"
+            text = text.rstrip("\n") + f"\n\n(Republished by {rng.choice(DESKS)} desk, item {len(texts)})\n"
+        else:
+            src = rng.choice(sources)
+            body = list(src["body"])
+            if len(body) > 3 and rng.random() < 0.5:  # drop a paragraph from the primary story
+                del body[rng.randrange(1, len(body))]
+            extra = [p for i, p in rng.sample(pool, rng.randint(1, 4)) if p not in body]
+            for p in extra:  # background paragraphs from other stories, after the lede
+                body.insert(rng.randint(1, len(body)), p)
+            parts = [f"date {src['date']}", ""]
+            if src["title"] and rng.random() < 0.8:
+                parts += [src["title"], ""]
+            parts.append("\n\n".join(body))
+            who = rng.sample(REPORTERS, 2)
+            parts += ["", f"(Reporting by {who[0]} in {rng.choice(DESKS)}; Editing by {who[1]})"]
+            text = "\n".join(parts) + "\n"
+        if text in seen:
+            continue
+        seen.add(text)
+        texts.append(text)
+    words = 0
+    for i, text in enumerate(texts):
+        (out_dir / f"article-{i:05d}.txt").write_text(text, encoding="utf-8")
+        words += len(_WORDS.findall(_body(text)))
+    return {"articles": len(texts), "words": words}
+
+
+def _body(text: str) -> str:
+    """The article without its `date` header line: what the naive baseline parses."""
+    first, _, rest = text.partition("\n")
+    return rest if _DATE.match(first) else text
+
+
+def corpus_texts(corpus: Path) -> list[str]:
+    return [_body(p.read_text(encoding="utf-8")) for p in sorted(corpus.glob("*.txt"))]
+
+
+# ---- child measurements ---------------------------------------------------------------------------
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process (all threads): a cross-check that other load on the machine distorts less."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child_pipeline(corpus: Path, warehouse: Path) -> dict:
+    """Run the pipeline as the CLI does, timing each stage through thin wrappers.
+
+    The pipeline's modules are imported before the clock starts, as in a worker that has
+    served a run before (an Airflow/Celery worker); the spaCy model is not loaded beforehand.
+    The parent also reports each child's whole-process wall time, imports included.
+    """
+    import pipeline.checks  # noqa: F401
+    import pipeline.extract  # noqa: F401
+    import pipeline.ingest  # noqa: F401
+    import pipeline.normalise  # noqa: F401
+    import pipeline.stories  # noqa: F401
+    import pipeline.warehouse  # noqa: F401
+    from pipeline import nlp as nlp_module
+    from pipeline import stages
+    from pipeline.cli import run_pipeline
+    from pipeline.settings import Settings
+
+    times: dict[str, float] = {}
+    calls: dict[str, int] = {}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                times[name] = times.get(name, 0.0) + time.perf_counter() - t0
+                calls[name] = calls.get(name, 0) + 1
+        return wrapper
+
+    for name in ("ingest", "normalise", "extract", "load", "check"):
+        setattr(stages, name, timed(name, getattr(stages, name)))
+    nlp_module.load_nlp = timed("model_load", nlp_module.load_nlp)
+    settings = Settings.from_env()
+    c0, t0 = _cpu_s(), time.perf_counter()
+    summary = run_pipeline(corpus, warehouse, settings)
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    return {"wall_s": wall, "cpu_s": cpu, "stages": times, "calls": calls, "summary": summary,
+            "peak_rss_mb": _peak_rss_mb(), "extractor_version": pipeline.extract.EXTRACTOR_VERSION}
+
+
+def child_naive(corpus: Path) -> dict:
+    import spacy
+
+    from pipeline.nlp import resolve_model_name
+
+    texts = corpus_texts(corpus)
+    name = resolve_model_name(os.environ.get("BENCH_NAIVE_MODEL"))
+    t0 = time.perf_counter()
+    nlp = spacy.load(name)  # every component: what a naive pipeline runs
+    load_s = time.perf_counter() - t0
+    c0, t0 = _cpu_s(), time.perf_counter()
+    tokens = 0
+    for doc in nlp.pipe(texts):
+        tokens += len(doc)
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    return {"wall_s": wall, "cpu_s": cpu, "model_load_s": load_s, "model": name, "components": nlp.pipe_names,
+            "tokens": tokens, "peak_rss_mb": _peak_rss_mb()}
+
+
+def synthetic_mentions(n: int = 100_000, seed: int = 11) -> list:
+    """Mentions with a realistic spread: types, ~200 country pairs, dates over 2 years, some rates."""
+    from datetime import date, timedelta
+
+    from pipeline.models import Actor, EventMention
+
+    rng = random.Random(seed)
+    countries = ["USA", "CHN", "IND", "RUS", "DEU", "FRA", "GBR", "JPN", "BRA", "CAN", "MEX", "KOR", "AUS", "TUR",
+                 "IDN", "SAU", "ZAF", "ITA", "ESP", "NLD", "EU", "WTO", "VNM", "THA", "ARG", "POL", "IRN", "UKR"]
+    pairs = set()
+    while len(pairs) < 200:
+        a, b = rng.sample(countries, 2)
+        pairs.add((a, b))
+    pairs = sorted(pairs)
+    # A few pairs dominate the news (USA-CHN, IND-RUS, ...), as they do in real feeds.
+    weights = [1.0 / (i + 1) ** 0.8 for i in range(len(pairs))]
+    types = ["meeting", "agreement", "tariff", "trade_restriction"]
+    type_w = [0.40, 0.20, 0.25, 0.15]
+    statuses = ["imposed", "announced", "threatened", "considered", "removed"]
+    start = date(2024, 1, 1)
+    docs = [f"doc{i:06d}" for i in range(max(1, n // 3))]
+    doc_published = {d: start + timedelta(days=rng.randrange(0, 730)) for d in docs}
+    out = []
+    for i in range(n):
+        etype = rng.choices(types, type_w)[0]
+        a, b = rng.choices(pairs, weights)[0]
+        if etype in ("tariff", "trade_restriction"):
+            actors = [Actor("imposer", a, a), Actor("target", b, b)]
+            status = rng.choice(statuses) if rng.random() < 0.8 else None
+        else:
+            actors = [Actor("participant", c, c) for c in sorted((a, b))]
+            status = None
+        # 80% of reports date the event, on the day of publication or up to 3 days before
+        doc_id = rng.choice(docs)
+        published = doc_published[doc_id]
+        event_date = published - timedelta(days=rng.randrange(0, 4)) if rng.random() < 0.8 else None
+        rate = alt = None
+        if etype == "tariff" and rng.random() < 0.6:
+            rate = float(rng.choice([5, 10, 15, 20, 25, 30, 34, 50, 100, 125, 145]))
+            alt = [float(rng.choice([10, 25, 50]))] if rng.random() < 0.2 else []
+        out.append(EventMention(
+            doc_id=doc_id, event_type=etype, sentence="s", char_start=0, char_end=1, trigger="t",
+            trigger_start=i, actors=actors, extractor_version="bench", event_date=event_date, rate_pct=rate,
+            alt_rates=alt or [], status=status, confidence=round(rng.uniform(0.3, 0.95), 2), published=published))
+    return out
+
+
+def child_coref(n: int) -> dict:
+    from pipeline.coref import resolve_events
+
+    mentions = synthetic_mentions(n)
+    c0, t0 = _cpu_s(), time.perf_counter()
+    events = resolve_events(mentions)
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    return {"wall_s": wall, "cpu_s": cpu, "mentions": len(mentions), "events": len(events),
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_child(kind: str, **kwargs) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
+    for key, value in kwargs.items():
+        cmd += [f"--{key.replace('_', '-')}", str(value)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    process_s = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"bench child {kind!r} failed with exit code {proc.returncode}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_s"] = process_s
+    return result
+
+
+# ---- report ---------------------------------------------------------------------------------------
+
+def report(n: int, words: int, first: dict, naive: dict, second: dict, coref: dict, out=sys.stdout) -> dict:
+    a_wall, b_wall = first["wall_s"], naive["wall_s"]
+    st = first["stages"]
+    figures = {
+        "articles": n, "words": words,
+        "pipeline_articles_per_s": n / a_wall, "pipeline_words_per_s": words / a_wall,
+        "naive_articles_per_s": n / b_wall, "naive_words_per_s": words / b_wall,
+        "ratio": b_wall / a_wall, "ratio_cpu": naive["cpu_s"] / first["cpu_s"],
+        "pipeline_wall_s": a_wall, "naive_wall_s": b_wall, "pipeline_cpu_s": first["cpu_s"],
+        "naive_cpu_s": naive["cpu_s"], "stages_s": st, "load_share": st.get("load", 0.0) / a_wall,
+        "pipeline_peak_rss_mb": first["peak_rss_mb"], "naive_peak_rss_mb": naive["peak_rss_mb"],
+        "second_run_s": second["wall_s"], "second_run_pct": 100.0 * second["wall_s"] / a_wall,
+        "first_process_s": first["process_s"], "second_process_s": second["process_s"],
+        "coref_s": coref["wall_s"], "coref_mentions": coref["mentions"], "coref_events": coref["events"],
+        "summary": first["summary"], "second_summary": second["summary"],
+    }
+    w = out.write
+    w(f"\ncorpus: {n:,} articles, {words:,} words ({words / n:.0f} words/article)\n")
+    w(f"naive model: {naive['model']} [{', '.join(naive['components'])}], "
+      f"loaded in {naive['model_load_s']:.1f}s (not counted)\n\n")
+    w(f"{'':36}{'articles/s':>11}{'words/s':>10}{'wall s':>9}{'CPU s':>9}{'peak RSS':>12}\n")
+    w(f"{'(a) pipeline end to end':36}{figures['pipeline_articles_per_s']:>11.1f}"
+      f"{figures['pipeline_words_per_s']:>10,.0f}{a_wall:>9.1f}{first['cpu_s']:>9.1f}"
+      f"{first['peak_rss_mb']:>9.0f} MB\n")
+    w(f"{'(b) naive en_core_web_sm nlp.pipe':36}{figures['naive_articles_per_s']:>11.1f}"
+      f"{figures['naive_words_per_s']:>10,.0f}{b_wall:>9.1f}{naive['cpu_s']:>9.1f}"
+      f"{naive['peak_rss_mb']:>9.0f} MB\n")
+    w(f"{'ratio (a)/(b), wall time':36}{figures['ratio']:>10.2f}x   target >= 3.0x\n")
+    w(f"{'ratio (a)/(b), CPU time':36}{figures['ratio_cpu']:>10.2f}x   (cross-check: less sensitive to other "
+      f"load on the machine)\n\n")
+    w("stage times, first run (a):\n")
+    for name in ("ingest", "normalise", "extract", "load", "check"):
+        if name in st:
+            extra = ""
+            if name == "extract":
+                extra = (f"  ({first['calls'].get('extract', 0)} batches; spaCy model load "
+                         f"{st.get('model_load', 0.0):.1f}s)")
+            w(f"  {name:10}{st[name]:>8.2f}s {100 * st[name] / a_wall:>5.1f}%{extra}\n")
+    w(f"  load share of wall time: {100 * figures['load_share']:.1f}%   target <= 10%\n")
+    s = first["summary"]
+    w(f"  {s['ingested']} documents, {s['rejected']} rejected, {s['mentions']} mentions, {s['events']} events\n\n")
+    s2 = second["summary"]
+    w(f"second run (a') over the unchanged input: {second['wall_s']:.2f}s = {figures['second_run_pct']:.2f}% "
+      f"of the first   target <= 2%\n")
+    w("  " + ", ".join(f"{k} {v:.2f}s" for k, v in second["stages"].items() if k != "model_load")
+      + f"; model loaded: {'yes' if second['calls'].get('model_load') else 'no'}; "
+      f"{s2['ingested']} new documents, {s2['skipped']} unchanged\n")
+    if first.get("extractor_version") != second.get("extractor_version"):
+        w(f"  WARNING: the extractor version changed between the runs ({first.get('extractor_version')} -> "
+          f"{second.get('extractor_version')}), so the second run re-extracted; run the benchmark again\n")
+    w(f"  whole child process incl. interpreter start and imports: first {first['process_s']:.1f}s, "
+      f"second {second['process_s']:.1f}s\n")
+    w(f"peak RSS: pipeline {first['peak_rss_mb']:.0f} MB, second run {second['peak_rss_mb']:.0f} MB, "
+      f"naive {naive['peak_rss_mb']:.0f} MB   target <= 1536 MB at N = 2,000\n")
+    w(f"coreference: resolve_events over {coref['mentions']:,} synthetic mentions -> {coref['events']:,} events "
+      f"in {coref['wall_s']:.2f}s ({coref['cpu_s']:.2f} CPU s)\n")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=2000, help="articles in the corpus (default 2000)")
+    parser.add_argument("--quick", action="store_true", help="200 articles, for fast iteration")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--coref-mentions", type=int, default=100_000)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--keep", type=Path, help="build the corpus and warehouse here and keep them")
+    parser.add_argument("--skip-naive", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--warehouse", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        if args.child == "pipeline":
+            result = child_pipeline(args.corpus, args.warehouse)
+        elif args.child == "naive":
+            result = child_naive(args.corpus)
+        elif args.child == "coref":
+            result = child_coref(args.n)
+        else:
+            raise SystemExit(f"unknown child {args.child}")
+        print(json.dumps(result, default=str))
+        return 0
+
+    n = 200 if args.quick else args.docs
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-"))
+    if args.keep and work.exists():
+        shutil.rmtree(work)
+    try:
+        corpus, warehouse = work / "corpus", work / "events.duckdb"
+        t0 = time.perf_counter()
+        counts = build_corpus(n, corpus, args.seed)
+        print(f"built {counts['articles']:,} articles ({counts['words']:,} words) in {corpus} "
+              f"in {time.perf_counter() - t0:.1f}s", flush=True)
+        print("(a) pipeline, first run ...", flush=True)
+        first = run_child("pipeline", corpus=corpus, warehouse=warehouse)
+        print(f"    {first['wall_s']:.1f}s", flush=True)
+        print("(a') pipeline, second run over the unchanged input ...", flush=True)
+        second = run_child("pipeline", corpus=corpus, warehouse=warehouse)
+        print(f"    {second['wall_s']:.2f}s", flush=True)
+        if args.skip_naive:
+            naive = {"wall_s": float("nan"), "cpu_s": float("nan"), "model_load_s": float("nan"), "model": "-",
+                     "components": [], "peak_rss_mb": float("nan")}
+        else:
+            print("(b) naive nlp.pipe ...", flush=True)
+            naive = run_child("naive", corpus=corpus)
+            print(f"    {naive['wall_s']:.1f}s", flush=True)
+        print(f"(c) coreference over {args.coref_mentions:,} mentions ...", flush=True)
+        coref = run_child("coref", n=args.coref_mentions)
+        figures = report(counts["articles"], counts["words"], first, naive, second, coref)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
