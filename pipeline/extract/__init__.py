@@ -23,7 +23,7 @@ from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cue
     meeting_candidates, places
 from pipeline.models import Actor, Document, EventMention
 
-EXTRACTOR_VERSION = "1.3.0"
+EXTRACTOR_VERSION = "1.4.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
 _TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|import tax(?:es)?|levies)\b", re.IGNORECASE)
@@ -166,8 +166,81 @@ def _document_mentions(doc: Document, parsed: list) -> list[EventMention]:
         mentions.extend(per_sentence.values())
         named.update(id(m) for k, m in per_sentence.items() if k not in guessed)
     _sanctions_named_tariffs(mentions)
+    _report_dates_from_neighbours(doc, mentions)
     expand_partial_parties(mentions, donors=named)
     return mentions
+
+
+# A sentence that only reports when the act was made public: a reporting verb or an announcing noun.
+_REPORT_WORDS = re.compile(r"\b(?:said|says|told|announced|disclosed|unveiled|confirmed|published|issued|"
+                           r"notice|notification|statement|announcement|decree|order)\b", re.IGNORECASE)
+# "The decision was announced ... on Monday", "In a notice published on Friday, the ministry said":
+# a following sentence whose subject is an anaphor of the act or of its author.
+_ANAPHORIC_OPENING = re.compile(
+    r"^\s*(?:(?:in|on|at|late|early|earlier|later)\b[^,.;]{0,60},\s*)?(?:(?:the|this|that)\s+"
+    r"(?:decision|move|measure|step|ministry|government|department|commission|agency|administration|"
+    r"announcement|notification|order|decree|ban|tariffs?|dut(?:y|ies)|curbs?|quotas?)\b|(?:it|he|she|they)\b)",
+    re.IGNORECASE)
+# "He said the ministry sent a proposal ..." after "Wang ... on Saturday told reporters ...".
+_PRONOUN_REPORT = re.compile(r"^\s*(?:he|she|they|it)\s+(?:also\s+|further\s+)?(?:said|told|added)\b",
+                             re.IGNORECASE)
+
+
+def _report_dates_from_neighbours(doc: Document, mentions: list[EventMention]) -> None:
+    """A tariff or restriction the sentence leaves undated takes the day of the report of it stated in
+    a neighbouring sentence: "The Centre has imposed an anti-dumping duty ... The decision was
+    announced through a notification late on Monday evening." Conservative: the neighbour reports
+    no event of its own and names no other country, it states one resolvable day that is not an
+    effective date, it reads as a report ("said", "notice", "announced"), and its subject is an
+    anaphor of the act or its author (following sentence, at most one undated, event-free sentence
+    in between) or the mention's own sentence continues the neighbour's speaker ("He said ...")."""
+    from pipeline.extract.dates import find_dates
+
+    if doc.published is None:
+        return
+    starts = [s.start for s in doc.sentences]
+    by_sentence: dict[int, list[EventMention]] = {}
+    for m in mentions:
+        idx = max(i for i, st in enumerate(starts) if st <= m.char_start)
+        by_sentence.setdefault(idx, []).append(m)
+
+    def text_of(i: int) -> str:
+        s = doc.sentences[i]
+        return doc.text[s.start:s.end]
+
+    def report_day(i: int, actors: set[str], check_countries: bool):
+        if i < 0 or i >= len(doc.sentences) or i in by_sentence:
+            return None
+        t = text_of(i)
+        if not _REPORT_WORDS.search(t):
+            return None
+        if check_countries and {c.code for c in find_countries(t, doc.published)} - actors:
+            return None
+        days = [d for d in find_dates(t, doc.published, future=False) if d.value is not None]
+        if len(days) != 1 or days[0].effective or days[0].value > doc.published:
+            return None
+        return days[0]
+
+    def undated_free(i: int) -> bool:
+        return 0 <= i < len(doc.sentences) and i not in by_sentence and not find_dates(text_of(i), doc.published)
+
+    for idx, ms in by_sentence.items():
+        for m in ms:
+            if m.event_type not in DIRECTED or m.event_date is not None or m.status in ("threatened", "considered"):
+                continue
+            actors = {a.code for a in m.actors}
+            found = None
+            for j in (idx + 1, idx + 2):
+                if j == idx + 2 and not undated_free(idx + 1):
+                    break
+                if j < len(doc.sentences) and _ANAPHORIC_OPENING.search(text_of(j)):
+                    found = report_day(j, actors, True)
+                    if found:
+                        break
+            if found is None and _PRONOUN_REPORT.search(text_of(idx)):
+                found = report_day(idx - 1, actors, False)
+            if found is not None:
+                m.event_date, m.date_text = found.value, found.text
 
 
 def _sanctions_named_tariffs(mentions: list[EventMention]) -> None:

@@ -44,6 +44,9 @@ _FUTURE_CUES = re.compile(
     r"next|is set|are set|would)\b", re.IGNORECASE)
 
 
+_RANGE_GAP = re.compile(r"^\s*(?:-|\u2013|\u2014|to|through|till|until)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class DateMention:
     start: int
@@ -124,5 +127,9 @@ def find_dates(text: str, published: date | None, future: bool | None = None) ->
             if published:
                 value = published + timedelta(days={"yesterday": -1, "tomorrow": 1}.get(word, 0))
         # "vague" leaves value None.
+        if out and out[-1].value is not None and _RANGE_GAP.match(text[out[-1].end:m.start()]):
+            # "the April 29-May 2 visit": the end of a range is never the day of the act or the
+            # first day of a meeting
+            effective = True
         out.append(DateMention(m.start(), m.end(), m.group(0), value, effective))
     return out

@@ -268,9 +268,14 @@ def _dedupe(pairs):
 
 # ---------------------------------------------------------------- dates and rates
 
+_MEETING_NOUNS = {"meeting", "session", "summit", "talk", "talks", "conference", "visit", "hearing"}
+
+
 def pick_date(doc: Doc, anchors: list[Token], published: date | None, future: bool,
-              scope: set[int] | None = None):
-    """The date expression nearest the event's verb; vague ones ("last week") win as None."""
+              scope: set[int] | None = None, skip_meeting_dates: bool = False):
+    """The date expression nearest the event's verb; vague ones ("last week") win as None.
+    ``skip_meeting_dates``: a date that modifies a meeting noun ("a Thursday meeting to decide what
+    sanctions ...") dates that meeting, never a measure."""
     best = None
     past_read = find_dates(doc.text, published, False)
     future_read = find_dates(doc.text, published, True)
@@ -281,6 +286,9 @@ def pick_date(doc: Doc, anchors: list[Token], published: date | None, future: bo
         if span is None:
             continue
         if anchors and _in_other_relative_clause(span.root, anchors):
+            continue
+        if skip_meeting_dates and span.root.dep_ in ("compound", "nmod", "npadvmod", "amod") and \
+                span.root.head.lemma_ in _MEETING_NOUNS and all(span.root.head.i != a.i for a in anchors):
             continue
         dm = dm_future if _tense_of(span, future) else dm_past
         dist = min(abs(span.start - a.i) for a in anchors) if anchors else 0
@@ -425,6 +433,8 @@ def status_of(trigger: Token, verb: Token | None, event_type: str) -> str | None
     prospective = _prospective_adjective(trigger)
     if prospective:
         return prospective
+    if _open_choice(trigger):
+        return "considered"
     if _owned_measure_reference(trigger, lemmas):
         return "imposed"
     if modal_consider or any(lm in c["consider"] for lm in lemmas):
@@ -448,10 +458,18 @@ def _owned_measure_reference(trigger: Token, lemmas: list[str]) -> bool:
     a measure its owner already has, named inside another noun's phrase, is in force; the tense
     and modality of the clause belong to the other noun's action, not to the measure."""
     c = cues()
-    if trigger.pos_ not in ("NOUN", "PROPN") or trigger.dep_ != "pobj" or trigger.head.lower_ not in (
-            "over", "against", "to", "from", "amid", "despite", "about"):
+    if trigger.pos_ not in ("NOUN", "PROPN"):
         return False
-    if any(lm in c["tariff_impose"] | c["remove"] | c["threaten"] | c["announce"] | c["consider"] for lm in lemmas):
+    acts = c["tariff_impose"] | c["remove"] | c["threaten"] | c["announce"] | c["consider"]
+    # "a petition challenging Korea's ban", "protested Japan's quotas": the object of a verb that
+    # neither takes nor changes the measure (only an owner's possessive counts here)
+    challenged = trigger.dep_ == "dobj" and trigger.head.pos_ == "VERB" and \
+        trigger.head.lemma_.lower() not in acts | _REQUEST | {"have", "keep", "maintain", "retain", "get"} and \
+        any(ch.dep_ == "poss" and ch.pos_ == "PROPN" for ch in trigger.children)
+    if not challenged and (trigger.dep_ != "pobj" or trigger.head.lower_ not in (
+            "over", "against", "to", "from", "amid", "despite", "about")):
+        return False
+    if any(lm in acts for lm in lemmas):
         return False
     owner = any(ch.dep_ == "poss" or (ch.dep_ in ("compound", "amod", "nmod") and ch.pos_ == "PROPN")
                 for ch in trigger.children)
@@ -471,6 +489,15 @@ def _prospective_adjective(trigger: Token) -> str | None:
             if ch.dep_ == "amod" and ch.lower_ in _PROSPECTIVE:
                 return _PROSPECTIVE[ch.lower_]
     return None
+
+
+def _open_choice(trigger: Token) -> bool:
+    """"to decide what sanctions if any should be taken", "which duties to apply": a measure still
+    an open question (an interrogative determiner, or "if any" after it) is only considered."""
+    if any(ch.dep_ == "det" and ch.lower_ in ("what", "which", "whatever") for ch in trigger.children):
+        return True
+    nxt = [t.lower_ for t in trigger.doc[trigger.i + 1:trigger.i + 4] if t.lower_ != ","]
+    return nxt[:2] == ["if", "any"]
 
 
 def _conditional(chain: list[Token]) -> bool:
@@ -580,15 +607,57 @@ def _offered(trig: Token) -> bool:
     return False
 
 
+def _held_instance(trig: Token) -> bool:
+    """"held their customary, semi-annual grain talks in February": one round of a regular meeting,
+    reported as held (simple past, the meeting noun its object) at a stated time, is a specific event."""
+    from pipeline.extract.dates import find_dates
+
+    verb = trig.head
+    if trig.dep_ != "dobj" or verb.tag_ != "VBD" or verb.lemma_ not in _MEETING_VERBS | {"have", "open", "conclude"}:
+        return False
+    ids = {t.i for t in verb.subtree} - {t.i for t in trig.subtree}
+    for dm in find_dates(trig.doc.text, None):
+        span = trig.doc.char_span(dm.start, dm.end, alignment_mode="expand")
+        if span is not None and span.root.i in ids and dm.text.lower() not in ("recently", "earlier"):
+            return True
+    return False
+
+
+_DELEGATE_NOUNS = {"official", "negotiator", "delegate", "delegation", "minister", "representative", "envoy"}
+
+
+def _joint_delegates(trig: Token, plc: list[Place]) -> bool:
+    """"U.S. and Japanese officials reviewed Japan's compliance": officials of two named countries who
+    together reviewed or discussed something (simple past) met, though no meeting noun says so."""
+    if trig.tag_ != "VBD" or is_negated([trig]):
+        return False
+    for subj in (ch for ch in trig.children if ch.dep_ == "nsubj"):
+        if subj.lemma_.lower() not in _DELEGATE_NOUNS or subj.tag_ != "NNS":
+            continue
+        mods = {t.i for t in subj.subtree if t.i < subj.i}
+        if len({p.code for p in plc if p.root.i in mods or p.span.start in mods}) >= 2:
+            return True
+    return False
+
+
 def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
     c = cues()
+    if trig.pos_ == "VERB" and trig.lemma_ in ("review", "discuss", "examine"):
+        if not _joint_delegates(trig, plc):
+            return None
+        cand = Candidate("meeting", trig)
+        mods = {t.i for ch in trig.children if ch.dep_ == "nsubj" for t in ch.subtree}
+        cand.participants = _dedupe([(p.code, p.text) for p in plc if p.root.i in mods or p.span.start in mods])
+        cand.event_date, cand.date_text = pick_date(doc, [trig], published, False, clause_tokens(trig))
+        return cand
     low = trig.lower_
     kids = {ch.lower_ for ch in trig.children} | {ch.lemma_ for ch in trig.children}
     if low in ("conference",) and kids & {"news", "press"}:
         return None
     if kids & c["domestic_meeting_words"] or trig.lemma_ in c["domestic_meeting_words"]:
         return None
-    if any(ch.lower_ in c["generic_markers"] for ch in list(trig.children) + list(trig.head.children)):
+    if any(ch.lower_ in c["generic_markers"] for ch in list(trig.children) + list(trig.head.children)) \
+            and not _held_instance(trig):
         return None
     if _audience(trig):
         return None
@@ -781,6 +850,11 @@ def _target_codes(trig: Token, verb: Token | None, plc: list[Place], imposer: st
     if verb is not None:
         heads.add(verb.i)
         heads |= {ch.i for ch in verb.children if ch.dep_ in ("dobj", "nsubjpass")}
+        frame = _framing_noun(verb)
+        if frame is not None:
+            # "the first step to imposing duties ... on Japanese exports": the parser hangs the
+            # target on the noun that frames the subjectless act
+            heads.add(frame.i)
     own = _without_side_clauses(trig, trig)
     # "a 34% tariff on Chinese goods and a 20% tariff on the EU": each measure keeps its own target
     for ch in trig.children:
@@ -869,6 +943,11 @@ def _trade_compound(trig: Token) -> bool:
     prev = trig.doc[trig.i - 1] if trig.i > 0 else None
     return prev is not None and prev.lower_ in ("export", "import", "exports", "imports", "trade") and (
         prev.head.i in (trig.i, trig.head.i) or trig.head.i == prev.i)
+
+
+def _quantitative(trig: Token) -> bool:
+    """"quantitative limits", "quantitative restrictions": trade-policy language for quotas on goods."""
+    return trig.pos_ == "NOUN" and any(ch.dep_ == "amod" and ch.lower_ == "quantitative" for ch in trig.children)
 
 
 def _has_trade_object(trig: Token, verb: Token | None) -> bool:
@@ -987,7 +1066,7 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
                    for ch in trig.children):
             return []
     elif event_type == "trade_restriction" and lemma not in c["inherent_trade_restrictions"] \
-            and not _has_trade_object(trig, None) and not _trade_compound(trig):
+            and not _has_trade_object(trig, None) and not _trade_compound(trig) and not _quantitative(trig):
         if not (lemma == "barrier" and any(ch.dep_ == "prep" for ch in trig.children)):
             return []
     if event_type == "tariff" and lemma == "duty":
@@ -1073,7 +1152,7 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
         return []
     future = any(has_aux(v, _FUTURE_AUX) for v in chain_toks)
     anchors = [trig] + ([verb] if verb is not None else [])
-    when, when_text = pick_date(doc, anchors, published, future)
+    when, when_text = pick_date(doc, anchors, published, future, skip_meeting_dates=True)
     if when is not None and published is not None and when > published:
         # a measure is taken or announced by the time it is reported: a later day is the day it
         # takes effect or a deadline ("could raise tariffs ... on April 17"), never the event date
@@ -1086,7 +1165,8 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
                 rate=rate, alt_rates=alts, status=status, confidence=min(conf, 0.9))
     # "The meeting came the day Trump imposed ...": dated by the event "the day" points to
     anaphoric = when is None and verb is not None and verb.dep_ == "relcl" and verb.head.lower_ == "day"
-    implicit = imposer is None and actor_verb is not None and _unnamed_government(actor_verb)
+    implicit = imposer is None and actor_verb is not None and (
+        _unnamed_government(actor_verb) or _framing_noun(actor_verb) is not None)
     if implicit and _dateline(doc, plc) is not None:
         # "New Delhi: The Union government has banned ...": the dateline names the government
         base["imposer"] = imposer = _dateline(doc, plc)
@@ -1114,6 +1194,20 @@ def _dateline(doc: Doc, plc: list[Place]) -> tuple[str, str] | None:
             rest = doc.text[p.span.end_char:p.span.end_char + 3]
             if rest[:1] in (":", ",", "(", "-", "\u2014", "\u2013") or rest.startswith((" -", " \u2014", " (", " [")):
                 return (p.code, p.text)
+    return None
+
+
+def _framing_noun(verb: Token) -> Token | None:
+    """"the first step to imposing ...", "a plan to impose ...", "the threat of imposing ...": the noun
+    that frames a subjectless imposing verb (gerund or infinitive), or None."""
+    if verb.pos_ != "VERB" or any(ch.dep_ in ("nsubj", "nsubjpass") for ch in verb.children):
+        return None
+    if verb.lemma_.lower() not in cues()["tariff_impose"]:
+        return None
+    if verb.dep_ == "acl" and verb.head.pos_ == "NOUN":
+        return verb.head
+    if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.pos_ == "NOUN":
+        return verb.head.head
     return None
 
 

@@ -49,3 +49,13 @@ def test_no_publication_date_leaves_relative_dates_unresolved():
 
 def test_modal_may_is_not_a_month():
     assert values("The United States may lift 84 mln dlrs in sanctions") == []
+
+
+def test_range_end_is_never_the_event_day():
+    from datetime import date as _d
+
+    from pipeline.extract.dates import find_dates
+    ds = find_dates("paving the way for the April 29-May 2 visit of the prime minister", _d(1987, 4, 24))
+    assert [(d.text, d.effective) for d in ds] == [("April 29", False), ("May 2", True)]
+    ds = find_dates("talks on Monday and Tuesday", _d(1987, 4, 24))
+    assert not any(d.effective for d in ds)

@@ -32,7 +32,7 @@ def directed(m):
 
 
 def test_version():
-    assert EXTRACTOR_VERSION == "1.3.0"
+    assert EXTRACTOR_VERSION == "1.4.0"
 
 
 # ---------------------------------------------------------------- company contracts
@@ -277,3 +277,148 @@ def test_rate_on_the_verb_of_a_long_goods_list():
     (m,) = of_type(run("The ministry proposed that the tariffs on such goods as shoes, radios, apples, bicycles, "
                        "garments, cosmetics and soybeans be cut by between five and 40 pct, Taiwan said."), "tariff")
     assert m.rate_pct == 40 and 5 in m.alt_rates
+
+
+# ---------------------------------------------------------------- 1.4.0: status of owned / undecided measures
+
+@pytest.mark.parametrize("text,imposer,target", [
+    ("The dairy lobby said it would file a petition challenging Canada's ban of French cheese.", "CAN", "FRA"),
+    ("Exporters will challenge Chile's quota on Peruvian fishmeal, the association said.", "CHL", "PER"),
+])
+def test_measure_owned_by_its_imposer_as_object_is_in_force(text, imposer, target):
+    (m,) = of_type(run(text), "trade_restriction")
+    assert directed(m) == ("trade_restriction", [imposer], [target], "imposed")
+
+
+@pytest.mark.parametrize("text", [
+    "Norway's cabinet met to decide what sanctions if any should be taken against Iceland.",
+    "Officials in Canada are still weighing which sanctions Canada will apply to Iran.",
+    "Canada has yet to decide on sanctions, if any, against Iran, the trade minister said.",
+])
+def test_measure_still_an_open_question_is_considered(text):
+    ms = of_type(run(text), "trade_restriction")
+    assert ms and all(m.status == "considered" for m in ms)
+
+
+def test_measure_imposer_announcing_it_keeps_announced():
+    (m,) = of_type(run("Canada said it would extend its ban on Iranian oil imports."), "trade_restriction")
+    assert m.status == "announced"
+
+
+# ---------------------------------------------------------------- 1.4.0: day of the report in a neighbouring sentence
+
+def test_following_sentence_reporting_the_decision_dates_it():
+    text = ("Brazil has imposed an import duty on Argentine wheat for two years.\n\n"
+            "The decision was announced in a notice late on Tuesday by the finance ministry.")
+    (m,) = of_type(run(text), "tariff")
+    assert m.event_date == date(2025, 8, 5)
+
+
+def test_following_sentence_with_the_author_as_subject_dates_it():
+    text = ("Peru's trade ministry said it will lift duties on Chilean copper.\n\n"
+            "In a statement issued on Monday, the ministry said they were no longer needed.")
+    (m,) = of_type(run(text, published=date(2025, 8, 4)), "tariff")  # a Monday: the same day
+    assert m.status == "removed" and m.event_date == date(2025, 8, 4)
+
+
+def test_preceding_speaker_dates_what_he_said():
+    text = ("An official of Kenya's trade ministry on Saturday told reporters the list was long. "
+            "He said Kenya would cut tariffs on Ugandan sugar by 10 pct.")
+    (m,) = of_type(run(text, published=OLD), "tariff")
+    assert m.event_date == date(1987, 4, 11)
+
+
+@pytest.mark.parametrize("text", [
+    # the neighbour names another country: not the same actor
+    "Brazil has imposed an import duty on Argentine wheat.\n\nThe decision was welcomed by Chile on Tuesday, officials said.",
+    # the neighbour is no report of the act
+    "Brazil has imposed an import duty on Argentine wheat.\n\nThe harvest began on Tuesday.",
+    # the neighbour's day is when the measure takes effect
+    "Brazil has imposed an import duty on Argentine wheat.\n\nThe ministry said the duty applies from Tuesday.",
+    # no anaphoric link: a new subject
+    "Brazil has imposed an import duty on Argentine wheat.\n\nFarmers said on Tuesday that prices fell.",
+])
+def test_neighbour_dates_need_a_report_by_the_same_actor(text):
+    ms = of_type(run(text), "tariff")
+    assert ms and all(m.event_date is None for m in ms)
+
+
+def test_threatened_measure_does_not_take_a_neighbour_report_date():
+    text = ("Brazil threatened to impose duties on Argentine wheat.\n\n"
+            "The ministry said on Tuesday that talks were continuing.")
+    ms = of_type(run(text), "tariff")
+    assert ms and all(m.event_date is None for m in ms)
+
+
+# ---------------------------------------------------------------- 1.4.0: subjectless measures framed by a noun
+
+def test_framed_subjectless_measure_takes_the_main_countrys_imposer():
+    text = ("Canada has given Brazil a month to open its market, Canadian officials said. Canada will decide "
+            "then. The move would be the first step to imposing higher duties, or quantitative limits, on "
+            "Brazilian exports.")
+    ms = [m for m in run(text, published=OLD) if m.event_type in ("tariff", "trade_restriction")]
+    assert sorted(directed(m) for m in ms) == [("tariff", ["CAN"], ["BRA"], "considered"),
+                                                ("trade_restriction", ["CAN"], ["BRA"], "considered")]
+
+
+def test_quantitative_limits_are_a_restriction():
+    (m,) = of_type(run("Canada imposed quantitative limits on Brazilian shoes on Monday."), "trade_restriction")
+    assert directed(m) == ("trade_restriction", ["CAN"], ["BRA"], "imposed")
+
+
+def test_framed_measure_with_a_third_country_stays_unresolved():
+    text = ("Canada and Brazil met on Monday. Canada said Brazil must open its market. "
+            "It would be the first step to imposing duties on Mexican exports.")
+    assert [m for m in run(text) if m.event_type == "tariff" and m.codes("imposer") == ["CAN"]
+            and m.codes("target") == ["MEX"] and m.sentence.startswith("It would")] == []
+
+
+# ---------------------------------------------------------------- 1.4.0: one held round of a regular meeting
+
+def test_held_round_of_a_regular_meeting_counts():
+    text = "Officials from Chile and Peru held their customary, semi-annual fishing talks in March."
+    (m,) = of_type(run(text), "meeting")
+    assert m.codes("participant") == ["CHL", "PER"]
+
+
+@pytest.mark.parametrize("text", [
+    "Chile and Peru hold annual fishing talks.",
+    "Officials from Chile and Peru hold regular talks on fishing quotas every spring.",
+])
+def test_regular_meetings_in_general_still_do_not_count(text):
+    assert of_type(run(text), "meeting") == []
+
+
+# ---------------------------------------------------------------- 1.4.0: a meeting's day is not a measure's
+
+def test_date_of_a_meeting_noun_does_not_date_the_measure():
+    text = "Norway's cabinet prepared for a Tuesday meeting to decide what sanctions if any to take against Iceland."
+    ms = of_type(run(text), "trade_restriction")
+    assert ms and all(m.event_date is None for m in ms)
+
+
+def test_measure_keeps_its_own_day_next_to_a_meeting():
+    text = "Norway imposed sanctions on Iceland on Tuesday, a day before the Wednesday meeting."
+    (m,) = of_type(run(text), "trade_restriction")
+    assert m.event_date == date(2025, 8, 5)
+
+
+# ---------------------------------------------------------------- 1.4.0: meetings without a meeting noun
+
+@pytest.mark.parametrize("text,codes", [
+    ("U.S. and Japanese officials reviewed Japan's compliance with the accord earlier this week.", ["JPN", "USA"]),
+    ("Chilean and Peruvian negotiators discussed fishing rights in Lima on Tuesday.", ["CHL", "PER"]),
+])
+def test_officials_of_two_countries_reviewing_together_met(text, codes):
+    (m,) = of_type(run(text), "meeting")
+    assert m.codes("participant") == codes
+
+
+@pytest.mark.parametrize("text", [
+    "Japanese officials reviewed the figures on Tuesday.",  # one country
+    "Analysts discussed U.S. and Japanese trade figures.",  # not officials of the two countries
+    "U.S. and Japanese officials will discuss the figures.",  # planned, no meeting stated
+    "U.S. and Japanese officials did not discuss the pact on Tuesday.",  # negated
+])
+def test_review_verbs_without_two_delegations_are_no_meeting(text):
+    assert of_type(run(text), "meeting") == []
