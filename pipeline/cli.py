@@ -45,7 +45,7 @@ def run_pipeline(source, warehouse: Path, settings: Settings, run_id: str | None
                       warehouse=warehouse, settings=settings)
         batches = stages.normalise(staging, warehouse, EXTRACTOR_VERSION, settings.extract_batch_size,
                                    settings.lock_timeout_s)
-        mention_paths = [stages.extract(b, settings.spacy_model) for b in batches]
+        mention_paths = stages.extract_batches(batches, settings.spacy_model, settings.extract_workers)
         summary = stages.load(staging, warehouse, mention_paths, run_id, started_at, settings.lock_timeout_s)
     stages.check(warehouse, settings.lock_timeout_s)
     return summary

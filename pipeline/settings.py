@@ -22,6 +22,7 @@ class Settings:
     max_document_bytes: int
     extract_batch_size: int
     lock_timeout_s: float
+    extract_workers: int = 1
     # Sources: a sources file (PIPELINE_SOURCES) wins; else the folder PIPELINE_SOURCE when it is set;
     # else sources.yml at the project root when present; else seeds/.
     sources_file: Path | None = None
@@ -48,6 +49,7 @@ class Settings:
             max_document_bytes=int(env("PIPELINE_MAX_DOCUMENT_BYTES", 2_000_000)),
             extract_batch_size=int(env("PIPELINE_EXTRACT_BATCH_SIZE", 200)),
             lock_timeout_s=float(env("PIPELINE_LOCK_TIMEOUT_S", 60)),
+            extract_workers=int(env("PIPELINE_EXTRACT_WORKERS", os.cpu_count() or 1)),
             sources_file=_sources_file(),
             user_agent=env("PIPELINE_USER_AGENT") or cls.user_agent,
             fetch_timeout_s=float(env("PIPELINE_FETCH_TIMEOUT_S", 10)),

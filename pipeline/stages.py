@@ -173,6 +173,23 @@ def extract(batch_path: str, model_name: str | None = None) -> str:
     return str(out)
 
 
+def extract_batches(batches: list[str], model_name: str | None = None, workers: int = 1) -> list[str]:
+    """``extract`` over every batch, in ``workers`` processes when there is more than one batch.
+
+    The DAG gets this parallelism from mapped tasks; the CLI gets it here. Each worker loads its own
+    model, so a worker only pays off for runs of several batches.
+    """
+    workers = max(1, min(workers, len(batches)))
+    if workers == 1:
+        return [extract(batch, model_name) for batch in batches]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may hold DuckDB and spaCy threads that a forked child would inherit mid-state
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(extract, batches, [model_name] * len(batches)))
+
+
 def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: str,
          started_at: datetime | None = None, lock_timeout_s: float = 60.0) -> dict[str, int]:
     """Load one run's staged output in a single transaction."""

@@ -95,3 +95,17 @@ def test_one_article_per_run_gives_the_same_events_as_one_run(tmp_path, seed_war
         run_pipeline(folder, path, Settings.from_env())
     sql = "select event_id, event_type, event_date, num_documents from events order by event_id"
     assert query(path, sql) == query(seed_warehouse, sql)
+
+
+def test_parallel_extraction_gives_the_same_events(tmp_path, monkeypatch, seed_warehouse):
+    from pipeline.cli import run_pipeline
+    from pipeline.settings import Settings
+
+    monkeypatch.setenv("PIPELINE_EXTRACT_BATCH_SIZE", "1")
+    monkeypatch.setenv("PIPELINE_EXTRACT_WORKERS", "2")
+    settings = Settings.from_env()
+    assert settings.extract_workers == 2
+    path = tmp_path / "events.duckdb"
+    run_pipeline(SEEDS, path, settings)
+    sql = "select event_id, num_mentions from events order by event_id"
+    assert query(path, sql) == query(seed_warehouse, sql)
