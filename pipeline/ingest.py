@@ -14,7 +14,10 @@ import email.utils
 import hashlib
 import json
 import logging
+import os
 import re
+import stat
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -51,6 +54,7 @@ class InputRecord:
     source_name: str = "local"
     size_bytes: int | None = None
     site_name: str | None = None  # the publisher's name from an HTML page, when it gives one
+    mtime_ns: int | None = None  # a whole local file's modification time, when old enough to trust (see _stat_key)
 
 
 @dataclass
@@ -75,6 +79,9 @@ class Known:
 
     inputs: frozenset[tuple[str, str]] = frozenset()  # (source_uri, content_hash) loaded and extracted
     uris: frozenset[str] = frozenset()  # source URIs loaded and extracted (remote articles are fetched once)
+    # (source_uri, size_bytes, mtime_ns) -> content_hash of local files loaded and extracted: a file whose size
+    # and modification time are unchanged is skipped without being read (a changed one is read and hashed)
+    stats: dict[tuple[str, int, int], str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -281,6 +288,17 @@ def _within(path: Path, root: Path) -> bool:
         return False
 
 
+# A modification time this close to the moment of reading is not trusted as a skip key: a write landing in
+# the same timestamp tick right after the read would leave size and mtime unchanged (git's "racy" entries).
+# 1 s is far above the timestamp granularity of Linux file systems (ns, updated per jiffy).
+_RACY_NS = 1_000_000_000
+
+
+def _stat_key(st: os.stat_result, read_at_ns: int) -> int | None:
+    """The mtime to record for a whole file read now, or None when it is too recent to trust."""
+    return st.st_mtime_ns if st.st_mtime_ns < read_at_ns - _RACY_NS else None
+
+
 def _stream_hash(path: Path) -> str | None:
     try:
         digest = hashlib.sha256()
@@ -322,27 +340,36 @@ def _one_record(raw_text: str, uri: str, parse, opts: Options, source_name: str,
 
 
 def read_file(path: Path, max_bytes: int | Options = 2_000_000, source_name: str = "local",
-              root: Path | None = None) -> IngestResult:
-    """One file of a folder source; ``root`` is the folder it must stay inside."""
+              root: Path | None = None, st: os.stat_result | None = None) -> IngestResult:
+    """One file of a folder source; ``root`` is the folder it must stay inside; ``st`` its ``stat()``, if taken."""
     opts = max_bytes if isinstance(max_bytes, Options) else Options(max_bytes=max_bytes)
     result = IngestResult()
     uri = path.absolute().as_uri()
     fetched_at = datetime.now(timezone.utc)
     reject = lambda reason, digest=None: result.rejections.append(Rejection(uri, reason, digest, source_name))  # noqa: E731
+    suffix = path.suffix.lower()
+    whole_file = suffix not in (".jsonl", ".json")  # JSON inputs are skipped record by record, not as a file
     try:
-        size = path.stat().st_size
+        read_at_ns = time.time_ns()
+        st = st or path.stat()
+        size = st.st_size
         if size > opts.max_bytes:
             reject(f"file is {size:,} bytes, above the {opts.max_bytes:,}-byte limit (PIPELINE_MAX_DOCUMENT_BYTES)",
                    _stream_hash(path))
             return result
+        if whole_file and opts.known.stats:
+            known_hash = opts.known.stats.get((uri, size, st.st_mtime_ns))
+            if known_hash is not None:  # same size and mtime as when loaded: unchanged, not even read
+                result.skipped.append(InputRecord(uri, known_hash, source_name, size, mtime_ns=st.st_mtime_ns))
+                return result
         data = path.read_bytes()
     except OSError as exc:
         reject(f"file could not be read ({exc.strerror or exc})")
         return result
     digest = input_hash(data)
-    suffix = path.suffix.lower()
-    if suffix not in (".jsonl", ".json") and (uri, digest) in opts.known.inputs:
-        result.skipped.append(InputRecord(uri, digest, source_name, len(data)))
+    mtime_ns = _stat_key(st, read_at_ns) if whole_file and len(data) == size else None
+    if whole_file and (uri, digest) in opts.known.inputs:
+        result.skipped.append(InputRecord(uri, digest, source_name, len(data), mtime_ns=mtime_ns))
         return result
     try:
         if not data.strip():
@@ -353,7 +380,7 @@ def read_file(path: Path, max_bytes: int | Options = 2_000_000, source_name: str
         return result
     if encoding != "utf-8":
         log.info("%s is not UTF-8; read it as %s", uri, encoding)
-    whole = InputRecord(uri, digest, source_name, len(data))
+    whole = InputRecord(uri, digest, source_name, len(data), mtime_ns=mtime_ns)
     if suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
@@ -368,7 +395,7 @@ def read_file(path: Path, max_bytes: int | Options = 2_000_000, source_name: str
         except BadInput as exc:
             reject(str(exc), digest)
             return result
-        _finish(raw, InputRecord(uri, digest, source_name, len(data), site_name(data)), opts, result)
+        _finish(raw, InputRecord(uri, digest, source_name, len(data), site_name(data), mtime_ns), opts, result)
     else:
         try:
             raw = parse_txt(text, uri, fetched_at)
@@ -422,7 +449,7 @@ def _record_html_file(item: dict, item_uri: str, fetched_at: datetime, opts: Opt
 
 def _folder_files(root: Path, recursive: bool) -> Iterator[Path]:
     pattern = root.rglob("*") if recursive else root.glob("*")
-    for path in sorted(pattern):
+    for path in sorted(pattern, key=lambda p: p.parts):  # Path order, without comparing Paths pairwise
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue  # hidden files and folders (.git, .DS_Store) are not articles
@@ -442,16 +469,29 @@ def ingest_folder(folder: Path, max_bytes: int = 2_000_000, source: Source | Non
     result = IngestResult()
     for path in _folder_files(folder, source.recursive):
         uri = path.absolute().as_uri()
-        if not _within(path, root):
-            result.rejections.append(Rejection(uri, "file is a link to a place outside the source folder; "
-                                               "it was not read", None, source.name))
+        try:
+            st = path.lstat()
+        except OSError:
+            st = None
+        if st is None or stat.S_ISLNK(st.st_mode):
+            # Only a link can lead outside: glob does not descend into linked folders, so a file that is
+            # not a link lies inside ``root`` without resolving its path.
+            if not _within(path, root):
+                result.rejections.append(Rejection(uri, "file is a link to a place outside the source folder; "
+                                                   "it was not read", None, source.name))
+                continue
+            if not path.exists():
+                result.rejections.append(Rejection(uri, "file is a broken link", None, source.name))
+                continue
+            if path.is_dir():
+                continue
+            try:
+                st = path.stat()
+            except OSError:
+                st = None
+        if st is not None and stat.S_ISDIR(st.st_mode):
             continue
-        if not path.exists():
-            result.rejections.append(Rejection(uri, "file is a broken link", None, source.name))
-            continue
-        if path.is_dir():
-            continue
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+        mtime = datetime.fromtimestamp(st.st_mtime if st is not None else path.stat().st_mtime, tz=timezone.utc)
         if not opts.in_window(mtime, source):
             result.out_of_window += 1
             continue
@@ -460,7 +500,7 @@ def ingest_folder(folder: Path, max_bytes: int = 2_000_000, source: Source | Non
                                                f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
                                                _stream_hash(path), source.name))
             continue
-        result.extend(read_file(path, opts, source.name, root))
+        result.extend(read_file(path, opts, source.name, root, st))
     return result
 
 
@@ -672,11 +712,23 @@ def known_inputs(con, extractor_version: str | None) -> Known:
     if not (table("raw_ingested_inputs") and table("raw_extractions")):
         return Known()
     current = "select doc_id from raw_extractions where ? is null or extractor_version = ?"
-    inputs = con.execute(f"select source_uri, content_hash from raw_ingested_inputs where doc_id in ({current})",
-                         [extractor_version, extractor_version]).fetchall()
+    has_mtime = con.execute("select count(*) from information_schema.columns where table_name = "
+                            "'raw_ingested_inputs' and column_name = 'mtime_ns'").fetchall()[0][0] > 0
+    stat_columns = "size_bytes, mtime_ns" if has_mtime else "null, null"
+    inputs = con.execute(f"select source_uri, content_hash, {stat_columns} from raw_ingested_inputs "
+                         f"where doc_id in ({current})", [extractor_version, extractor_version]).fetchall()
     uris = con.execute(f"select distinct source_uri from raw_document_sources where doc_id in ({current})",
                        [extractor_version, extractor_version]).fetchall()
-    return Known(frozenset((u, h) for u, h in inputs), frozenset(u for (u,) in uris))
+    stats: dict[tuple[str, int, int], str] = {}
+    ambiguous = set()
+    for uri, digest, size, mtime_ns in inputs:
+        if size is not None and mtime_ns is not None:
+            key = (uri, size, mtime_ns)
+            if stats.setdefault(key, digest) != digest:
+                ambiguous.add(key)  # two contents with one size and mtime: trust only the hash
+    for key in ambiguous:
+        del stats[key]
+    return Known(frozenset((u, h) for u, h, _, _ in inputs), frozenset(u for (u,) in uris), stats)
 
 
 def record_inputs(con, rows: list[dict]) -> int:
@@ -687,17 +739,18 @@ def record_inputs(con, rows: list[dict]) -> int:
 
     schema = pa.schema([("source_uri", pa.string()), ("content_hash", pa.string()), ("source_name", pa.string()),
                         ("doc_id", pa.string()), ("size_bytes", pa.int64()), ("site_name", pa.string()),
-                        ("first_seen_at", pa.timestamp("us", tz="UTC"))])
+                        ("first_seen_at", pa.timestamp("us", tz="UTC")), ("mtime_ns", pa.int64())])
+    rows = [{"mtime_ns": None, **row} for row in rows]
     con.register("_incoming_inputs", pa.Table.from_pylist(rows, schema=schema))
     try:
         con.execute("begin transaction")
         try:
             con.execute("""
                 insert into raw_ingested_inputs (source_uri, content_hash, source_name, doc_id, size_bytes,
-                                                 site_name, first_seen_at)
+                                                 site_name, first_seen_at, mtime_ns)
                 select distinct on (i.source_uri, i.content_hash)
                        i.source_uri, i.content_hash, i.source_name, i.doc_id, i.size_bytes, i.site_name,
-                       i.first_seen_at
+                       i.first_seen_at, i.mtime_ns
                 from _incoming_inputs i
                 where not exists (select 1 from raw_ingested_inputs r
                                   where r.source_uri = i.source_uri and r.content_hash = i.content_hash)""")
@@ -708,6 +761,39 @@ def record_inputs(con, rows: list[dict]) -> int:
     finally:
         con.unregister("_incoming_inputs")
     return len(rows)
+
+
+def refresh_input_stats(con, skipped: list[dict]) -> int:
+    """Record the current size and mtime of unchanged files that had to be hashed to be found unchanged
+    (loaded before mtimes were recorded, touched, or copied), so the next ingest skips them unread."""
+    rows = [{"source_uri": r["source_uri"], "content_hash": r["content_hash"], "size_bytes": r.get("size_bytes"),
+             "mtime_ns": r.get("mtime_ns")} for r in skipped if r.get("mtime_ns") is not None and r.get("content_hash")]
+    if not rows:
+        return 0
+    import pyarrow as pa
+
+    schema = pa.schema([("source_uri", pa.string()), ("content_hash", pa.string()), ("size_bytes", pa.int64()),
+                        ("mtime_ns", pa.int64())])
+    con.register("_skipped_inputs", pa.Table.from_pylist(rows, schema=schema))
+    try:
+        stale = con.execute("""
+            select count(*) from raw_ingested_inputs r join _skipped_inputs i using (source_uri, content_hash)
+            where r.mtime_ns is distinct from i.mtime_ns or r.size_bytes is distinct from i.size_bytes""").fetchall()[0][0]
+        if not stale:  # the usual re-run: every skipped file was found by its stat; write nothing
+            return 0
+        con.execute("begin transaction")
+        try:
+            con.execute("""
+                update raw_ingested_inputs r set mtime_ns = i.mtime_ns from _skipped_inputs i
+                where r.source_uri = i.source_uri and r.content_hash = i.content_hash
+                  and r.size_bytes = i.size_bytes and r.mtime_ns is distinct from i.mtime_ns""")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        con.unregister("_skipped_inputs")
+    return stale
 
 
 # kept for callers of the first version

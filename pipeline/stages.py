@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -85,7 +85,6 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
     """
     from pipeline import ingest as ing
     from pipeline import sources as src
-    from pipeline.fetch import Fetcher
     from pipeline.settings import Settings
 
     settings = settings or Settings.from_env()
@@ -93,18 +92,28 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
         since = until = None  # a manual run (or an empty interval) takes everything
     opts = ing.Options(max_bytes=max_bytes, min_english_ratio=settings.min_english_ratio, since=since, until=until,
                        known=_known_inputs(warehouse, settings.lock_timeout_s) if warehouse else ing.Known())
-    result = ing.ingest_sources(src.resolve(source), opts, lambda: Fetcher(
-        settings.user_agent, settings.fetch_timeout_s, settings.fetch_retries, max_bytes,
-        respect_robots=settings.respect_robots))
+
+    def fetcher():  # only feeds and URL lists fetch; httpx is not imported for a folder of files
+        from pipeline.fetch import Fetcher
+
+        return Fetcher(settings.user_agent, settings.fetch_timeout_s, settings.fetch_retries, max_bytes,
+                       respect_robots=settings.respect_robots)
+
+    result = ing.ingest_sources(src.resolve(source), opts, fetcher)
     _write(staging / "raw.parquet", [asdict(r) for r in result.documents])
     _write(staging / "rejected.parquet", [asdict(r) for r in result.rejections])
-    _write(staging / "inputs.parquet", [asdict(r) for r in result.inputs])
-    _write(staging / "skipped.parquet", [asdict(r) for r in result.skipped])
+    _write(staging / "inputs.parquet", [_flat_row(r) for r in result.inputs])
+    _write(staging / "skipped.parquet", [_flat_row(r) for r in result.skipped])
     window = f" in {since:%Y-%m-%d %H:%M}..{until:%Y-%m-%d %H:%M}" if since and until else ""
     log.info("ingest: %d documents read, %d unchanged skipped, %d inputs rejected, %d outside the data interval "
              "from %s%s", len(result.documents), len(result.skipped), len(result.rejections), result.out_of_window,
              source, window)
     return str(staging)
+
+
+def _flat_row(record) -> dict:
+    """``asdict`` for a dataclass of plain values (InputRecord): no recursive deep copy."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def _known_inputs(warehouse: Path, lock_timeout_s: float):
@@ -216,7 +225,7 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
     with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
         wh.migrate(con)
         counts = wh.load(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
-        _record_inputs(con, staging, sources)
+        _record_inputs(con, staging, sources, skipped_inputs)
         summary = {
             "ingested": counts["documents"], "skipped": len(docs) - len(extracted) + len(skipped_inputs),
             "rejected": len(rejections), "mentions": counts["mentions"],
@@ -229,13 +238,14 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
     return summary
 
 
-def _record_inputs(con, staging: Path, sources: list[dict]) -> None:
+def _record_inputs(con, staging: Path, sources: list[dict], skipped: list[dict] = ()) -> None:
     """Remember which inputs became which documents, so the next ingest skips them while unchanged.
 
     A separate transaction after the load: if it is lost the next run only re-reads those inputs.
     """
-    from pipeline.ingest import record_inputs
+    from pipeline.ingest import record_inputs, refresh_input_stats
 
+    refresh_input_stats(con, list(skipped))
     if not (staging / "inputs.parquet").exists():
         return
     doc_of = {s["source_uri"]: s["doc_id"] for s in sources}

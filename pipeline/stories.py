@@ -53,7 +53,7 @@ def signature(text: str) -> np.ndarray:
     words = _WORD.findall(text.lower())
     shingles = {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
     sha1 = hashlib.sha1
-    digests = b"".join(sha1(s.encode("utf-8")).digest()[:4] for s in shingles)
+    digests = b"".join([sha1(s.encode()).digest()[:4] for s in shingles])  # a list joins faster than a generator
     hv = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32)).reshape(-1, 1)
     a, b = _permutations()
     with np.errstate(over="ignore"):

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Span, Token
+if TYPE_CHECKING:  # annotations only: importing spaCy costs seconds, and processes that need only
+    # EXTRACTOR_VERSION (ingest, normalise, load) never parse; pipeline.nlp imports it when a model loads
+    from spacy.tokens import Doc, Span, Token
 
 from pipeline.extract.dates import find_dates
 from pipeline.extract.gazetteer import BODY_CODES, aliases
