@@ -796,7 +796,7 @@ def refresh_input_stats(con, skipped: list[dict]) -> int:
     return stale
 
 
-# kept for callers of the first version
+# the public interface of this module
 __all__ = ["BadInput", "IngestResult", "InputRecord", "Known", "Options", "content_hash", "decode", "ingest_feed",
            "ingest_folder", "ingest_sources", "ingest_urls", "parse_date", "parse_html", "parse_jsonl_record",
            "parse_txt", "read_file"]
