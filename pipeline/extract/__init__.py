@@ -23,7 +23,7 @@ from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cue
     meeting_candidates, places
 from pipeline.models import Actor, Document, EventMention
 
-EXTRACTOR_VERSION = "1.4.0"
+EXTRACTOR_VERSION = "1.5.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
 _TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|import tax(?:es)?|levies)\b", re.IGNORECASE)

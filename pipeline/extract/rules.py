@@ -643,6 +643,33 @@ def _joint_delegates(trig: Token, plc: list[Place]) -> bool:
     return False
 
 
+_GATHERING_NOUNS = _DELEGATE_NOUNS | {"diplomat", "ambassador", "leader", "envoy"}
+
+
+def _one_side_gathering(trig: Token, plc: list[Place]) -> bool:
+    """"Japanese ministers will meet on May 25", "the next meeting of French officials":
+    officials of one country gathering among themselves, with no partner named (domestic)."""
+    if any(ch.dep_ in ("dobj", "conj") or (ch.dep_ == "prep" and ch.lower_ in ("with", "between"))
+           for ch in trig.children):
+        return False
+    if trig.pos_ == "VERB" and trig.lemma_ == "meet":
+        groups = [ch for ch in trig.children if ch.dep_ == "nsubj"]
+    elif trig.pos_ == "NOUN" and trig.lemma_ in ("meeting", "session"):
+        groups = [g for ch in trig.children if ch.dep_ == "prep" and ch.lower_ == "of"
+                  for g in ch.children if g.dep_ == "pobj"]
+    else:
+        return False
+    if len(groups) != 1:
+        return False
+    g = groups[0]
+    if g.lemma_.lower() not in _GATHERING_NOUNS or g.tag_ != "NNS" or any(ch.dep_ == "conj" for ch in g.children):
+        return False
+    ids = {t.i for t in g.subtree}
+    codes = {p.code for p in plc if p.root.i in ids or p.span.start in ids}
+    # a multilateral body's own ministers meeting ("EU ministers met in Luxembourg") stays a body meeting
+    return len(codes) == 1 and not codes & set(BODY_CODES)
+
+
 def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
     c = cues()
     if trig.pos_ == "VERB" and trig.lemma_ in ("review", "discuss", "examine"):
@@ -665,6 +692,8 @@ def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_
     if _audience(trig):
         return None
     if _offered(trig):
+        return None
+    if _one_side_gathering(trig, plc):
         return None
     verb = governing_verb(trig)
     chain = [trig] + ([verb] if verb is not None and verb.i != trig.i else [])
@@ -885,6 +914,16 @@ def _target_codes(trig: Token, verb: Token | None, plc: list[Place], imposer: st
             for p in plc:
                 if (p.root.i in ids or p.span.start in ids) and p.code != imposer and _prep_path_ok(p.root, prep):
                     found.append((p.code, p.text))
+    if trig.pos_ == "VERB":
+        # "Poland bans Ukrainian grain imports": the nationality before the goods the verb
+        # acts on names the target, as "imports of Ukrainian grain" does
+        objs = cues()["trade_objects"]
+        for ch in trig.children:
+            if ch.dep_ == "dobj" and ch.lemma_.lower() in objs:
+                pre = {t.i for left in ch.lefts if left.dep_ in ("amod", "compound", "nmod")
+                       for t in left.subtree}
+                found += [(p.code, p.text) for p in plc
+                          if (p.root.i in pre or p.span.start in pre) and p.code != imposer]
     # "a boycott of South Africa and neighbouring Namibia": the parser often hangs the
     # second country on the trigger as a conjunct.
     if found:

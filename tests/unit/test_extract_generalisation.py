@@ -32,7 +32,7 @@ def directed(m):
 
 
 def test_version():
-    assert EXTRACTOR_VERSION == "1.4.0"
+    assert EXTRACTOR_VERSION == "1.5.0"
 
 
 # ---------------------------------------------------------------- company contracts
@@ -422,3 +422,41 @@ def test_officials_of_two_countries_reviewing_together_met(text, codes):
 ])
 def test_review_verbs_without_two_delegations_are_no_meeting(text):
     assert of_type(run(text), "meeting") == []
+
+
+# ---------------------------------------------------------------- 1.5.0: nationality before the goods a ban acts on
+
+@pytest.mark.parametrize("text,imposers,target", [
+    ("Japan curbed Chinese steel imports on Tuesday.", ["JPN"], "CHN"),
+    ("Poland and Hungary banned Ukrainian grain imports on Tuesday.", ["HUN", "POL"], "UKR"),
+])
+def test_nationality_of_banned_goods_is_target(text, imposers, target):
+    ms = of_type(run(text, OLD), "trade_restriction")
+    assert sorted(m.codes("imposer")[0] for m in ms) == imposers
+    assert all(m.codes("target") == [target] for m in ms)
+
+
+def test_goods_without_nationality_leave_target_empty():
+    (m,) = of_type(run("Japan banned beef imports on Tuesday.", OLD), "trade_restriction")
+    assert m.codes("target") == []
+
+
+# ---------------------------------------------------------------- 1.5.0: one country's officials gathering
+
+@pytest.mark.parametrize("text", [
+    "Japan and Canada are at odds over trade. Japanese farm ministers will meet on May 25 to review "
+    "relations between the two sides.",
+    "Japan and Canada are at odds over trade. The dispute will come up at the next meeting of Japanese "
+    "farm ministers on April 27 in Osaka.",
+])
+def test_one_country_officials_gathering_is_no_meeting(text):
+    assert of_type(run(text, OLD), "meeting") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Japan and Canada are at odds over trade. Japanese farm ministers will meet Canadian officials on May 25.",
+    "Japan and Canada are at odds over trade. Canadian and Japanese ministers will meet on May 25.",
+])
+def test_gathering_with_a_partner_is_still_a_meeting(text):
+    (m,) = of_type(run(text, OLD), "meeting")
+    assert m.codes("participant") == ["CAN", "JPN"]
