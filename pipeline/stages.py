@@ -120,14 +120,12 @@ def _known_inputs(warehouse: Path, lock_timeout_s: float):
     from pipeline import ingest as ing
     from pipeline import warehouse as wh
 
+    from pipeline.extract import EXTRACTOR_VERSION
+
     if not Path(warehouse).exists():
         return ing.Known()
-    try:
-        from pipeline.extract import EXTRACTOR_VERSION
-    except ImportError:  # without the extractor nothing counts as current; every input is read
-        return ing.Known()
     with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
-        return ing.known_inputs(con, EXTRACTOR_VERSION)
+        return wh.known_inputs(con, EXTRACTOR_VERSION)
 
 
 def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size: int,
@@ -243,7 +241,7 @@ def _record_inputs(con, staging: Path, sources: list[dict], skipped: list[dict] 
 
     A separate transaction after the load: if it is lost the next run only re-reads those inputs.
     """
-    from pipeline.ingest import record_inputs, refresh_input_stats
+    from pipeline.warehouse import record_inputs, refresh_input_stats
 
     refresh_input_stats(con, list(skipped))
     if not (staging / "inputs.parquet").exists():

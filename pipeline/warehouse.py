@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.coref import block_key, resolve_events
+from pipeline.ingest import Known
 from pipeline.models import Actor, Document, EventMention, Rejection
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,28 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
     return target
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Commit what the block wrote, or roll all of it back, whatever interrupted it."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[dict], schema: pa.Schema):
+    """Rows visible to SQL as the view ``name`` for the length of the block (Arrow, no copies per row)."""
+    con.register(name, pa.Table.from_pylist(list(rows), schema=schema))
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
 def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, str]]:
     """(version, name, sql) of every migration file, in version order."""
     found = []
@@ -135,15 +158,10 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
                 log.warning("migration V%s__%s changed after it was applied; add a new migration instead",
                             version, name)
             continue
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute("insert into schema_migrations values (?, ?, ?, ?)",
                         [version, name, checksum, datetime.now(timezone.utc)])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         done.append(version)
     return done
 
@@ -152,14 +170,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], sc
     """Bulk insert through Arrow; executemany is orders of magnitude slower in DuckDB."""
     if not rows:
         return
-    arrow = pa.Table.from_pylist(list(rows), schema=schema)
-    view = f"_incoming_{table}"
-    con.register(view, arrow)
-    try:
+    with _registered(con, f"_incoming_{table}", rows, schema) as view:
         columns = ", ".join(schema.names)
         con.execute(f"insert into {table} ({columns}) select {columns} from {view}")
-    finally:
-        con.unregister(view)
 
 
 def _delete_where_in(con: duckdb.DuckDBPyConnection, table: str, column: str, values: Iterable[str]) -> None:
@@ -239,6 +252,75 @@ def known_sources(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str] | None 
                            "where doc_id in (select unnest(?::varchar[]))", [sorted(set(doc_ids))]).fetchall())
 
 
+_INPUT_SCHEMA = pa.schema([
+    ("source_uri", pa.string()), ("content_hash", pa.string()), ("source_name", pa.string()), ("doc_id", pa.string()),
+    ("size_bytes", pa.int64()), ("site_name", pa.string()), ("first_seen_at", pa.timestamp("us", tz="UTC")),
+    ("mtime_ns", pa.int64()),
+])
+_INPUT_STAT_SCHEMA = pa.schema([
+    ("source_uri", pa.string()), ("content_hash", pa.string()), ("size_bytes", pa.int64()), ("mtime_ns", pa.int64()),
+])
+
+
+def known_inputs(con: duckdb.DuckDBPyConnection, extractor_version: str | None) -> Known:
+    """Inputs and URIs already loaded and extracted by ``extractor_version`` (any version if None)."""
+    if not (has_table(con, "raw_ingested_inputs") and has_table(con, "raw_extractions")):
+        return Known()
+    current = "select doc_id from raw_extractions where ? is null or extractor_version = ?"
+    inputs = con.execute(f"select source_uri, content_hash, size_bytes, mtime_ns from raw_ingested_inputs "
+                         f"where doc_id in ({current})", [extractor_version, extractor_version]).fetchall()
+    uris = con.execute(f"select distinct source_uri from raw_document_sources where doc_id in ({current})",
+                       [extractor_version, extractor_version]).fetchall()
+    stats: dict[tuple[str, int, int], str] = {}
+    ambiguous = set()
+    for uri, digest, size, mtime_ns in inputs:
+        if size is not None and mtime_ns is not None:
+            key = (uri, size, mtime_ns)
+            if stats.setdefault(key, digest) != digest:
+                ambiguous.add(key)  # two contents with one size and mtime: trust only the hash
+    for key in ambiguous:
+        del stats[key]
+    return Known(frozenset((u, h) for u, h, _, _ in inputs), frozenset(u for (u,) in uris), stats)
+
+
+def record_inputs(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
+    """Remember (source_uri, content_hash) -> doc_id of loaded inputs, so unchanged ones are skipped next time."""
+    if not rows:
+        return 0
+    rows = [{"mtime_ns": None, **row} for row in rows]
+    with _registered(con, "_incoming_inputs", rows, _INPUT_SCHEMA), transaction(con):
+        con.execute("""
+            insert into raw_ingested_inputs (source_uri, content_hash, source_name, doc_id, size_bytes,
+                                             site_name, first_seen_at, mtime_ns)
+            select distinct on (i.source_uri, i.content_hash)
+                   i.source_uri, i.content_hash, i.source_name, i.doc_id, i.size_bytes, i.site_name,
+                   i.first_seen_at, i.mtime_ns
+            from _incoming_inputs i
+            where not exists (select 1 from raw_ingested_inputs r
+                              where r.source_uri = i.source_uri and r.content_hash = i.content_hash)""")
+    return len(rows)
+
+
+def refresh_input_stats(con: duckdb.DuckDBPyConnection, skipped: list[dict]) -> int:
+    """Record the current size and mtime of unchanged files that had to be hashed to be found unchanged
+    (loaded before mtimes were recorded, touched, or copied), so the next ingest skips them unread."""
+    rows = [{"source_uri": r["source_uri"], "content_hash": r["content_hash"], "size_bytes": r.get("size_bytes"),
+             "mtime_ns": r.get("mtime_ns")} for r in skipped if r.get("mtime_ns") is not None and r.get("content_hash")]
+    if not rows:
+        return 0
+    with _registered(con, "_skipped_inputs", rows, _INPUT_STAT_SCHEMA):
+        stale = con.execute("""
+            select count(*) from raw_ingested_inputs r join _skipped_inputs i using (source_uri, content_hash)
+            where r.mtime_ns is distinct from i.mtime_ns or r.size_bytes is distinct from i.size_bytes""").fetchall()[0][0]
+        if stale:  # the usual re-run finds every skipped file by its stat and writes nothing
+            with transaction(con):
+                con.execute("""
+                    update raw_ingested_inputs r set mtime_ns = i.mtime_ns from _skipped_inputs i
+                    where r.source_uri = i.source_uri and r.content_hash = i.content_hash
+                      and r.size_bytes = i.size_bytes and r.mtime_ns is distinct from i.mtime_ns""")
+    return stale
+
+
 def _mentions_in_blocks(con: duckdb.DuckDBPyConnection, blocks: set[str]) -> list[EventMention]:
     if not blocks:
         return []
@@ -279,8 +361,7 @@ def load(
     """
     now = datetime.now(timezone.utc)
     extracted = sorted(set(extracted_doc_ids))
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         doc_ids = {d.doc_id for d in documents}
         have_docs = set(known_documents(con, doc_ids))
         have_sources = known_sources(con, doc_ids)
@@ -335,10 +416,6 @@ def load(
 
         blocks = old_blocks | {block_key(m) for m in unique_mentions.values()}
         num_events = _resolve_blocks(con, blocks)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return {"documents": len(new_docs), "sources": len(new_sources), "mentions": len(unique_mentions),
             "events_touched": num_events, "rejected": len(rejections)}
 

@@ -15,45 +15,29 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from datetime import date
 from typing import Iterable
 
 from pipeline.extract.gazetteer import BODY_CODES, find_countries
 from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cues, directed_candidates, \
-    meeting_candidates, places
+    meeting_candidates, places, raw_cues
 from pipeline.models import Actor, Document, EventMention
 
 EXTRACTOR_VERSION = "1.5.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
-_TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|import tax(?:es)?|levies)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
 def _prefilter() -> list[tuple[re.Pattern, re.Pattern | None]]:
-    global _PREFILTER
-    try:
-        return _PREFILTER
-    except NameError:
-        _PREFILTER = [(re.compile(r["trigger"], re.IGNORECASE),
-                       re.compile(r["requires"], re.IGNORECASE) if r.get("requires") else None)
-                      for r in cues_raw()["prefilter_rules"]]
-        return _PREFILTER
+    return [(re.compile(r["trigger"], re.IGNORECASE),
+             re.compile(r["requires"], re.IGNORECASE) if r.get("requires") else None)
+            for r in raw_cues()["prefilter_rules"]]
 
 
 def passes_prefilter(text: str) -> bool:
     return any(trig.search(text) and (req is None or req.search(text)) for trig, req in _prefilter())
-
-
-def cues_raw() -> dict:
-    import json
-    from pipeline.extract.rules import DATA_DIR
-
-    global _CUES_RAW
-    try:
-        return _CUES_RAW
-    except NameError:
-        _CUES_RAW = json.loads((DATA_DIR / "cues.json").read_text(encoding="utf-8"))
-        return _CUES_RAW
 
 
 def candidate_sentences(doc: Document) -> list[int]:
@@ -99,7 +83,7 @@ def extract_mentions(docs: Iterable[Document], nlp=None, batch_size: int = 64) -
     return out
 
 
-def _sentence_candidates(sdoc, published: date | None, doc_has_tariff: bool) -> list[Candidate]:
+def _sentence_candidates(sdoc, published: date | None) -> list[Candidate]:
     plc = places(sdoc)
     triggers = list(sdoc.spans.get("triggers", []))
     tariff_trigs = [t.root for t in triggers if t.label_ == "tariff"]
@@ -119,13 +103,12 @@ def _sentence_candidates(sdoc, published: date | None, doc_has_tariff: bool) -> 
             if c:
                 cands.append(c)
         else:
-            cands.extend(directed_candidates(sdoc, tok, span.label_, plc, published, tariff_trigs, doc_has_tariff))
+            cands.extend(directed_candidates(sdoc, tok, span.label_, plc, published, tariff_trigs))
     return cands
 
 
 def _document_mentions(doc: Document, parsed: list) -> list[EventMention]:
     pair = main_pair(doc)
-    doc_has_tariff = bool(_TARIFF_WORDS.search(doc.text))
     mentions: list[EventMention] = []
     named: set[int] = set()  # ids of mentions whose parties the sentence itself names
     history: list[tuple[Candidate, list[str], list[str]]] = []  # resolved earlier candidates
@@ -133,7 +116,7 @@ def _document_mentions(doc: Document, parsed: list) -> list[EventMention]:
         sent = doc.sentences[s_idx]
         per_sentence: dict[tuple, EventMention] = {}
         guessed: set[tuple] = set()
-        for cand in _sentence_candidates(sdoc, doc.published, doc_has_tariff):
+        for cand in _sentence_candidates(sdoc, doc.published):
             own_codes = {p[0] for p in cand.participants} | {v[0] for v in cand.extra_venues}
             actors = _resolve_actors(cand, pair, history)
             if actors is None:

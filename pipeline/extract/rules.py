@@ -28,10 +28,14 @@ DIRECTED = ("tariff", "trade_restriction")
 
 
 @lru_cache(maxsize=1)
+def raw_cues() -> dict:
+    """pipeline/data/cues.json as written: word lists, plus the prefilter's regex rules."""
+    return json.loads((DATA_DIR / "cues.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def cues() -> dict[str, set[str]]:
-    path = DATA_DIR / "cues.json"
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {k: set(v) for k, v in raw.items() if not k.startswith("_") and k != "prefilter_rules"}
+    return {k: set(v) for k, v in raw_cues().items() if not k.startswith("_") and k != "prefilter_rules"}
 
 
 @dataclass
@@ -1096,7 +1100,7 @@ def _listed(doc: Doc, trig: Token, plc: list[Place], published) -> list[Candidat
 
 
 def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place], published,
-                        tariff_triggers: list[Token], doc_has_tariff: bool) -> list[Candidate]:
+                        tariff_triggers: list[Token]) -> list[Candidate]:
     c = cues()
     lemma = trig.lemma_.lower()
     if lemma in ("allow", "permit"):
