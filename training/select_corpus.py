@@ -1,0 +1,113 @@
+"""Choose the articles of the annotated training corpus from the shared text pools.
+
+    python training/select_corpus.py [--pools ../shared/train] [--out training/selection.jsonl]
+
+Seeded and deterministic. About 70% of the articles are chosen by relevance (pool topics
+plus a keyword screen for the four event types) and about 30% uniformly at random, so the
+corpus also carries the event-free articles a real news stream is made of. Two thirds come
+from the Reuters-21578 pool, one third from the modern pool. Modern articles longer than
+``MAX_MODERN_WORDS`` are skipped so that one annotator can read every article in full.
+
+Each row names a pool article by ``doc`` plus the SHA-256 of its text, the batch that
+annotates it and whether a second annotator labels it independently (``double``).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+
+SEED = 20261201
+REUTERS_RELEVANT, REUTERS_RANDOM = 280, 120
+MODERN_RELEVANT, MODERN_RANDOM = 140, 60
+DOUBLE = 64
+BATCHES = 8
+MAX_MODERN_WORDS = 900
+
+REUTERS_TOPICS = {
+    "trade", "ship", "grain", "crude", "sugar", "wheat", "corn", "oilseed", "coffee", "veg-oil",
+    "cocoa", "rice", "iron-steel", "cotton", "rubber", "tin", "soybean", "livestock", "carcass",
+    "barley", "palm-oil", "meal-feed", "alum", "copper", "lumber", "tea", "nat-gas", "bop",
+}
+MODERN_TOPICS = {
+    "trade", "foreign_policy", "economy_and_jobs", "world", "economic_policy", "china", "russia",
+    "europe", "north_korea", "mexico", "asia", "agriculture", "energy", "middle_east",
+}
+# A screen for event language, not a classifier: relevant articles must mention at least
+# one of these stems so that the relevance share is not spent on market reports.
+SCREEN = re.compile(
+    r"\b(tariff|dut(y|ies)|quota|embargo|ban(s|ned)?|sanction|curb|restrict|levy|levies|"
+    r"talks|meet(s|ing)?|met|summit|visit|negotiat|agreement|accord|pact|protocol|treaty|"
+    r"memorandum|signed|deal)\b",
+    re.IGNORECASE,
+)
+
+
+def load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def screen_hits(text: str) -> int:
+    return len(SCREEN.findall(text))
+
+
+def pick(rows: list[dict], relevant: int, rand: int, is_relevant, rng: random.Random) -> list[tuple[dict, str]]:
+    pool_rel = [r for r in rows if is_relevant(r)]
+    rng.shuffle(pool_rel)
+    chosen = pool_rel[:relevant]
+    taken = {r["doc"] for r in chosen}
+    rest = [r for r in rows if r["doc"] not in taken]
+    chosen_rand = rng.sample(rest, rand)
+    return [(r, "relevant") for r in chosen] + [(r, "random") for r in chosen_rand]
+
+
+def select(pools: Path) -> list[dict]:
+    rng = random.Random(SEED)
+    reuters = load(pools / "reuters21578" / "pool.jsonl")
+    modern = [r for r in load(pools / "modern" / "pool.jsonl") if len(r["text"].split()) <= MAX_MODERN_WORDS]
+
+    def reuters_relevant(r):
+        return bool(REUTERS_TOPICS & set(r["topics"])) and screen_hits(r["text"]) >= 2
+
+    def modern_relevant(r):
+        return r.get("topic") in MODERN_TOPICS and screen_hits(r["text"]) >= 3
+
+    picked = [("reuters", r, how) for r, how in pick(reuters, REUTERS_RELEVANT, REUTERS_RANDOM, reuters_relevant, rng)]
+    picked += [("modern", r, how) for r, how in pick(modern, MODERN_RELEVANT, MODERN_RANDOM, modern_relevant, rng)]
+    rng.shuffle(picked)
+    out = []
+    for i, (pool, r, how) in enumerate(picked):
+        out.append({
+            "doc": r["doc"],
+            "pool": pool,
+            "published": r["published"],
+            "sha256": hashlib.sha256(r["text"].encode("utf-8")).hexdigest(),
+            "selected_by": how,
+            "batch": i % BATCHES,
+            "double": None,
+        })
+    # The second annotator of a doubly annotated article is always from another batch.
+    for row in rng.sample(out, DOUBLE):
+        row["double"] = (row["batch"] + 1 + rng.randrange(BATCHES - 1)) % BATCHES
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pools", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "train")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "selection.jsonl")
+    args = ap.parse_args(argv)
+    rows = select(args.pools)
+    with args.out.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} articles, {sum(r['double'] is not None for r in rows)} doubly annotated -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
