@@ -28,19 +28,15 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from pipeline import timewords
-from pipeline.models import Actor, EventMention, content_hash
+from pipeline.models import EVENT_SPECS, Actor, EventMention, content_hash
 
 DATE_WINDOW = timedelta(days=1)
 REPORT_WINDOW = timedelta(days=3)
-DIRECTED = ("tariff", "trade_restriction")
 
 
 def block_key(mention: EventMention) -> str:
     """Mentions in different blocks never corefer; the warehouse stores this key to recompute a block."""
-    if mention.event_type in DIRECTED:
-        roles = ("imposer", "target")
-    else:
-        roles = ("participant",)
+    roles = EVENT_SPECS[mention.event_type]["roles"]
     return "|".join([mention.event_type] + [f"{role}={'+'.join(mention.codes(role))}" for role in roles])
 
 

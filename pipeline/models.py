@@ -6,13 +6,20 @@ loading the same input twice upserts the same rows instead of adding new ones.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-EVENT_TYPES = ("meeting", "agreement", "tariff", "trade_restriction")
-ACTOR_ROLES = ("participant", "imposer", "target")
-STATUSES = ("imposed", "announced", "threatened", "considered", "removed")
+# Event types, their roles and statuses are data (pipeline/data/event_types.json): extraction,
+# coreference blocking, the data checks and the warehouse's accepted values all read them from here.
+_SPEC = json.loads((Path(__file__).resolve().parent / "data" / "event_types.json").read_text(encoding="utf-8"))
+EVENT_SPECS: dict[str, dict[str, Any]] = _SPEC["types"]
+EVENT_TYPES = tuple(EVENT_SPECS)
+ACTOR_ROLES = tuple(dict.fromkeys(role for spec in EVENT_SPECS.values() for role in spec["roles"]))
+STATUSES = tuple(_SPEC["statuses"])
+DIRECTED = tuple(t for t, spec in EVENT_SPECS.items() if spec["directed"])
 
 
 def content_hash(*parts: object, length: int = 20) -> str:

@@ -170,3 +170,12 @@ def _load(name: str) -> Language:
 def load_nlp(model_name: str | None = None) -> Language:
     """The project's spaCy pipeline, built once per process and model."""
     return _load(resolve_model_name(model_name))
+
+
+@lru_cache(maxsize=1)
+def load_event_model():
+    """The trained event extractor's classifiers (pipeline/model/), loaded once per process."""
+    from pipeline.extract import MODEL_DIR
+    from pipeline.extract.learned import EventModel
+
+    return EventModel.load(MODEL_DIR)

@@ -169,11 +169,13 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
 
 
 def extract(batch_path: str, model_name: str | None = None) -> str:
-    from pipeline.extract import extract_mentions
+    from pipeline.extract import extract_mentions, selected_extractor
     from pipeline.nlp import load_nlp
 
     docs = read_documents(Path(batch_path))
-    mentions = extract_mentions(docs, load_nlp(model_name))
+    # the spaCy English model is only the rule baseline's; the trained extractor loads its own pipelines
+    nlp = load_nlp(model_name) if selected_extractor() == "rules" else None
+    mentions = extract_mentions(docs, nlp)
     out = Path(batch_path).with_name(Path(batch_path).stem + ".mentions.parquet")
     write_mentions(out, mentions)
     log.info("extract: %d mentions from %d documents in %s", len(mentions), len(docs), Path(batch_path).name)

@@ -8,6 +8,10 @@ corpus also carries the event-free articles a real news stream is made of. Two t
 from the Reuters-21578 pool, one third from the modern pool. Modern articles longer than
 ``MAX_MODERN_WORDS`` are skipped so that one annotator can read every article in full.
 
+Selection ran in two rounds: the first 600 articles (batches 0-7, 64 of them doubly
+annotated), then 590 more drawn the same way from the articles not yet chosen (batches 8-15),
+to reach the corpus's event count. Earlier rows never change when a round is added.
+
 Each row names a pool article by ``doc`` plus the SHA-256 of its text, the batch that
 annotates it and whether a second annotator labels it independently (``double``).
 """
@@ -25,6 +29,8 @@ REUTERS_RELEVANT, REUTERS_RANDOM = 280, 120
 MODERN_RELEVANT, MODERN_RANDOM = 140, 60
 DOUBLE = 64
 BATCHES = 8
+# The second round: (reuters relevant, reuters random, modern relevant, modern random).
+ROUND2 = (320, 100, 120, 50)
 MAX_MODERN_WORDS = 900
 
 REUTERS_TOPICS = {
@@ -69,6 +75,18 @@ def select(pools: Path) -> list[dict]:
     rng = random.Random(SEED)
     reuters = load(pools / "reuters21578" / "pool.jsonl")
     modern = [r for r in load(pools / "modern" / "pool.jsonl") if len(r["text"].split()) <= MAX_MODERN_WORDS]
+    first = _round(reuters, modern, (REUTERS_RELEVANT, REUTERS_RANDOM, MODERN_RELEVANT, MODERN_RANDOM), 0, rng)
+    # The second annotator of a doubly annotated article is always from another batch.
+    for row in rng.sample(first, DOUBLE):
+        row["double"] = (row["batch"] + 1 + rng.randrange(BATCHES - 1)) % BATCHES
+    taken = {r["doc"] for r in first}
+    second = _round([r for r in reuters if r["doc"] not in taken], [r for r in modern if r["doc"] not in taken],
+                    ROUND2, BATCHES, rng)
+    return first + second
+
+
+def _round(reuters: list[dict], modern: list[dict], counts: tuple[int, int, int, int], first_batch: int,
+           rng: random.Random) -> list[dict]:
 
     def reuters_relevant(r):
         return bool(REUTERS_TOPICS & set(r["topics"])) and screen_hits(r["text"]) >= 2
@@ -76,8 +94,8 @@ def select(pools: Path) -> list[dict]:
     def modern_relevant(r):
         return r.get("topic") in MODERN_TOPICS and screen_hits(r["text"]) >= 3
 
-    picked = [("reuters", r, how) for r, how in pick(reuters, REUTERS_RELEVANT, REUTERS_RANDOM, reuters_relevant, rng)]
-    picked += [("modern", r, how) for r, how in pick(modern, MODERN_RELEVANT, MODERN_RANDOM, modern_relevant, rng)]
+    picked = [("reuters", r, how) for r, how in pick(reuters, counts[0], counts[1], reuters_relevant, rng)]
+    picked += [("modern", r, how) for r, how in pick(modern, counts[2], counts[3], modern_relevant, rng)]
     rng.shuffle(picked)
     out = []
     for i, (pool, r, how) in enumerate(picked):
@@ -87,12 +105,9 @@ def select(pools: Path) -> list[dict]:
             "published": r["published"],
             "sha256": hashlib.sha256(r["text"].encode("utf-8")).hexdigest(),
             "selected_by": how,
-            "batch": i % BATCHES,
+            "batch": first_batch + i % BATCHES,
             "double": None,
         })
-    # The second annotator of a doubly annotated article is always from another batch.
-    for row in rng.sample(out, DOUBLE):
-        row["double"] = (row["batch"] + 1 + rng.randrange(BATCHES - 1)) % BATCHES
     return out
 
 

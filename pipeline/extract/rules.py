@@ -22,9 +22,9 @@ if TYPE_CHECKING:  # annotations only: importing spaCy costs seconds, and proces
 from pipeline.extract.dates import find_dates
 from pipeline.extract.gazetteer import BODY_CODES, aliases
 from pipeline.extract.rates import RateMention, find_rates
+from pipeline.models import DIRECTED
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DIRECTED = ("tariff", "trade_restriction")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,124 @@
+"""The typed seam between finding event mentions and filling their slots.
+
+Finding produces ``SentenceCandidate`` records: a sentence of a document, by character
+offsets, with the country and body mentions in it and in the sentence before it. Everything
+downstream (the learned detector, role and status models, the slot fillers and the
+document-level pass) reads only these records, never spaCy tokens.
+
+The text the classifiers see is built here too, in one place, so that training and
+inference featurise identically: country mentions are replaced by placeholders naming their
+kind (a name, a nationality, an official, a body), so the models learn how news language
+states an event rather than which countries tend to appear in it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.extract.gazetteer import BODY_CODES, find_countries
+from pipeline.models import Document
+
+# Placeholder per gazetteer kind; the candidate of a role question gets the THIS- form.
+_PLACEHOLDER = {
+    "name": "COUNTRY", "abbrev": "COUNTRY", "historic": "COUNTRY", "capital": "CAPITAL",
+    "demonym": "NATIONALITY", "title": "OFFICIAL", "person": "OFFICIAL", "body": "BODY",
+}
+CONTEXT_SEPARATOR = " SENTENCEBREAK "
+
+
+@dataclass(frozen=True)
+class CountrySpan:
+    """A country or body mention; offsets index into the document text."""
+
+    start: int
+    end: int
+    code: str
+    kind: str
+    in_sentence: bool  # False: it is in the preceding sentence (context)
+
+
+@dataclass(frozen=True)
+class SentenceCandidate:
+    """One sentence that may state events, with everything slot filling needs."""
+
+    doc_id: str
+    sentence_index: int
+    start: int
+    end: int
+    context_start: int  # start of the preceding sentence (== start when there is none)
+    countries: tuple[CountrySpan, ...]
+    published: date | None
+
+    def codes(self, in_sentence_only: bool = False) -> list[str]:
+        return sorted({c.code for c in self.countries if c.in_sentence or not in_sentence_only})
+
+
+def _placeholder(span: CountrySpan) -> str:
+    if span.code in BODY_CODES:
+        return "BODY"
+    return _PLACEHOLDER.get(span.kind, "COUNTRY")
+
+
+def masked(text: str, offset: int, spans: list[CountrySpan], focus: set[int] | None = None) -> str:
+    """``text`` (starting at document offset ``offset``), lower-cased, with each span replaced by its
+    placeholder; spans whose index is in ``focus`` get the THIS- form."""
+    out, pos = [], 0
+    for i, s in enumerate(spans):
+        a, b = s.start - offset, s.end - offset
+        if a < pos or a < 0 or b > len(text):
+            continue
+        out.append(text[pos:a].lower())
+        word = _placeholder(s)
+        out.append(("THIS" + word) if focus and i in focus else word)
+        pos = b
+    out.append(text[pos:].lower())
+    return " ".join("".join(out).split())
+
+
+def find_candidates(doc: Document) -> list[SentenceCandidate]:
+    """Every sentence with a country or body mention, except all-capitals wire headlines (the body
+    repeats them and their wording is telegraphic)."""
+    mentions = find_countries(doc.text, doc.published)
+    out = []
+    m_idx = 0
+    prev_start = None
+    for i, s in enumerate(doc.sentences):
+        ctx = prev_start if prev_start is not None else s.start
+        prev_start = s.start
+        text = doc.text[s.start:s.end]
+        while m_idx < len(mentions) and mentions[m_idx].end <= ctx:
+            m_idx += 1
+        spans = []
+        j = m_idx
+        while j < len(mentions) and mentions[j].start < s.end:
+            m = mentions[j]
+            if m.end <= s.end:
+                spans.append(CountrySpan(m.start, m.end, m.code, m.kind, m.start >= s.start))
+            j += 1
+        if text.isupper() or not any(c.in_sentence for c in spans):
+            continue
+        out.append(SentenceCandidate(doc.doc_id, i, s.start, s.end, ctx, tuple(spans), doc.published))
+    return out
+
+
+def detector_text(doc: Document, cand: SentenceCandidate) -> str:
+    spans = [c for c in cand.countries if c.in_sentence]
+    return masked(doc.text[cand.start:cand.end], cand.start, spans)
+
+
+def role_text(doc: Document, cand: SentenceCandidate, event_type: str, code: str) -> str:
+    """The role question for one party of one event: the preceding sentence and the sentence, with
+    every mention of ``code`` marked."""
+    spans = list(cand.countries)
+    focus = {i for i, c in enumerate(spans) if c.code == code}
+    before = [c for c in spans if not c.in_sentence]
+    inside = [c for c in spans if c.in_sentence]
+    k = len(before)
+    ctx = masked(doc.text[cand.context_start:cand.start], cand.context_start, before,
+                 {i for i in focus if i < k})
+    sent = masked(doc.text[cand.start:cand.end], cand.start, inside, {i - k for i in focus if i >= k})
+    return f"EVENT{event_type.upper().replace('_', '')} {ctx}{CONTEXT_SEPARATOR}{sent}"
+
+
+def status_text(doc: Document, cand: SentenceCandidate, event_type: str) -> str:
+    return f"EVENT{event_type.upper().replace('_', '')} {detector_text(doc, cand)}"
