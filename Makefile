@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 WAREHOUSE ?= warehouse/events.duckdb
 SOURCE ?= seeds
 EVAL_DIR ?= ../shared/eval
+TRAIN_POOLS ?= ../shared/train
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 
-.PHONY: setup run test eval airflow bench clean system-deps celery celery-stop
+.PHONY: setup run test eval train airflow bench clean system-deps celery celery-stop
 
 setup: $(STAMP)
 
@@ -27,11 +28,18 @@ run: setup
 test: setup system-deps
 	$(BIN)/python -m pytest
 
-## build a warehouse from the shared dev set and score it
+## extraction quality side by side: the dev set through a real warehouse and score.py, then the trained
+## model and the rule-only baseline on the dev set, the corpus's held-out fold and 5-fold cross-validation
 eval: setup
 	$(BIN)/python -m pipeline run --quiet --source $(EVAL_DIR)/dev/docs --warehouse $(VENV)/eval.duckdb.tmp
 	$(BIN)/python $(EVAL_DIR)/score.py $(VENV)/eval.duckdb.tmp $(EVAL_DIR)/dev/gold.jsonl
 	rm -f $(VENV)/eval.duckdb.tmp
+	EVAL_DIR=$(EVAL_DIR) $(BIN)/python training/evaluate.py $(EVAL_ARGS)
+
+## retrain the shipped event model from training/corpus (5-fold cross-validation, fold 0's model ships),
+## writing pipeline/model/ and training/metrics.json; seeded and deterministic on the CPU
+train: setup
+	EVAL_DIR=$(EVAL_DIR) $(BIN)/python training/train.py --pools $(TRAIN_POOLS)
 
 ## Debian packages the tests need, installed only when missing: docker-compose validates
 ## docker-compose.yml (there is no Docker engine here), chromium drives the UI test

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import tempfile
 from datetime import datetime, timezone
@@ -60,12 +61,32 @@ def print_table(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 
 
+class QueryRefused(Exception):
+    """The SQL reached for something outside the warehouse: a file, the network, an extension, a setting."""
+
+
+def _duckdb_message(exc: Exception) -> str:
+    """DuckDB's message on one line; the ``LINE n:`` context below it only lines up in a monospaced block."""
+    message = re.split(r"\n\s*LINE \d+:", str(exc), maxsplit=1)[0]
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
 def query(warehouse: Path, sql: str, settings: Settings) -> tuple[list[str], list[tuple]]:
+    import duckdb
+
     from pipeline import warehouse as wh
 
     # The read copy published after each load: readers never wait for a running load's lock.
-    with wh.connect(wh.reader_path(warehouse), read_only=True, lock_timeout_s=settings.lock_timeout_s) as con:
-        cursor = con.execute(sql)
+    with wh.connect(wh.reader_path(warehouse), read_only=True, lock_timeout_s=settings.lock_timeout_s,
+                    sandboxed=True) as con:
+        try:
+            cursor = con.execute(sql)
+        except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
+            if isinstance(exc, duckdb.InvalidInputException) and "configuration has been locked" not in str(exc):
+                raise
+            reason = _duckdb_message(exc).removeprefix("Permission Error: ").removeprefix("Invalid Input Error: ")
+            raise QueryRefused(f"query refused: {reason} (queries read the warehouse only: "
+                               "no files, network, extensions or settings)") from None
         return [d[0] for d in cursor.description], cursor.fetchall()
 
 
@@ -118,9 +139,12 @@ def main(argv: list[str] | None = None) -> int:
 
             names = stages.check(args.warehouse, settings.lock_timeout_s)
             print(f"all {len(names)} data checks passed")
+    except QueryRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # the CLI's contract is one readable line, not a traceback
         if args.verbose:
             raise
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {_duckdb_message(exc)}", file=sys.stderr)
         return 1
     return 0

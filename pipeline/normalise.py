@@ -68,18 +68,53 @@ def _sentencizer():
     return nlp
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentence spans; paragraph breaks are always boundaries."""
+# spaCy refuses a text over nlp.max_length (E088, 1,000,000 characters) and holds a whole Doc in
+# memory, while the file size limit allows longer paragraphs; the sentencizer only ever sees a
+# window this long, so memory stays bounded whatever the paragraph's length.
+_WINDOW_CHARS = 100_000
+_NON_SPACE = re.compile(r"\S")
+_SPACE = re.compile(r"\s")
+
+
+def _window_end(paragraph: str, start: int, limit: int) -> int:
+    """Where a window from ``start`` ends: at the last whitespace within ``limit``, so no word is cut."""
+    end = start + limit
+    if end >= len(paragraph):
+        return len(paragraph)
+    space = _SPACE.search(paragraph[start + 1:end + 1][::-1])
+    # a run of ``limit`` characters without whitespace has to be cut inside a word
+    return end - space.start() if space else end
+
+
+def _paragraph_sentences(nlp, paragraph: str, limit: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``paragraph``, sentencizing at most ``limit`` characters at a time."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(paragraph):
+        end = _window_end(paragraph, start, limit)
+        found = [(start + s.start_char, start + s.end_char) for s in nlp(paragraph[start:end]).sents]
+        if end < len(paragraph) and len(found) > 1:
+            # the window's last sentence may go on past the cut: it is read again with what follows
+            start = found.pop()[0]
+        else:
+            # a whole window without a sentence break is one sentence, so none grows past ``limit``
+            nxt = _NON_SPACE.search(paragraph, end)
+            start = nxt.start() if nxt else len(paragraph)
+        spans.extend(found)
+    return spans
+
+
+def split_sentences(text: str, window_chars: int = _WINDOW_CHARS) -> list[Sentence]:
+    """Sentence spans; paragraph breaks are always boundaries, and so is every ``window_chars`` of text
+    that has none."""
     sentences: list[Sentence] = []
     nlp = _sentencizer()
     offset = 0
     for paragraph in text.split("\n\n"):
         if paragraph.strip():
-            for sent in nlp(paragraph).sents:
-                start = offset + sent.start_char
-                end = offset + sent.end_char
-                if text[start:end].strip():
-                    sentences.append(Sentence(start, end))
+            for start, end in _paragraph_sentences(nlp, paragraph, window_chars):
+                if text[offset + start:offset + end].strip():
+                    sentences.append(Sentence(offset + start, offset + end))
         offset += len(paragraph) + 2
     return sentences
 

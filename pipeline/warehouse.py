@@ -40,9 +40,25 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in str(exc).lower()
 
 
+# For connections that run SQL someone typed: DuckDB otherwise reads and writes any file
+# (read_text, glob, COPY ... TO, even over the warehouse), installs extensions from the network,
+# and lets the SQL itself SET these options back. Locked at connect, before any user statement.
+SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
 @contextmanager
-def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, retrying with backoff while another process holds its lock."""
+def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 60.0,
+            sandboxed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, retrying with backoff while another process holds its lock.
+
+    ``sandboxed`` connections (``SANDBOX_CONFIG``) see only the opened database: no files, no
+    network, no extensions, and no way to change settings.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"warehouse {path} does not exist yet; run `python -m pipeline run` first")
@@ -52,7 +68,7 @@ def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 6
     delay = 0.1
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=dict(SANDBOX_CONFIG) if sandboxed else {})
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):

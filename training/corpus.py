@@ -36,6 +36,7 @@ class Article:
     pool: str = ""
     fold: int = 0
     evidence_sentences: list[list[int]] = field(default_factory=list)  # per gold event
+    rule_mentions: list = field(default_factory=list)  # the rule extractor's reading of the article
 
 
 def read_jsonl(paths) -> list[dict]:
@@ -118,7 +119,29 @@ def load_articles(pools: Path = DEFAULT_POOLS, directory: Path = CORPUS_DIR) -> 
                                   for ev in row.get("events", [])]
         articles.append(art)
     assign_folds(articles)
+    add_rule_hints(articles)
     return articles
+
+
+def add_rule_hints(articles: list[Article]) -> None:
+    """Run the rule extractor once over the corpus: its mentions are features of the trained model."""
+    from pipeline.extract.baseline import extract_mentions_rules
+
+    by_doc: dict[str, list] = {}
+    for m in extract_mentions_rules([a.doc for a in articles]):
+        by_doc.setdefault(m.doc_id, []).append(m)
+    for a in articles:
+        a.rule_mentions = by_doc.get(a.doc.doc_id, [])
+
+
+def rule_mentions_of(articles: list[Article]) -> list:
+    return [m for a in articles for m in a.rule_mentions]
+
+
+def hints_of(art: Article) -> dict:
+    from pipeline.extract.candidates import rule_hints
+
+    return rule_hints(art.rule_mentions)
 
 
 def assign_folds(articles: list[Article], folds: int = FOLDS) -> None:

@@ -76,13 +76,14 @@ def score_articles(articles: list[Article], extract, verbose: bool = False):
     return S.score(gold, preds, verbose)
 
 
-def model_extractor(model_dir: Path):
+def model_extractor(model_dir: Path, rule_mentions: list | None = None):
+    """Documents -> mentions with the model in ``model_dir``; ``rule_mentions`` spares re-running the rules."""
     from pipeline.extract import model_version
     from pipeline.extract.learned import EventModel, extract_with_model
 
     model = EventModel.load(model_dir)
     version = model_version(model_dir)
-    return lambda docs: extract_with_model(docs, model, version)
+    return lambda docs: extract_with_model(docs, model, version, rule_mentions)
 
 
 def rule_extractor():
@@ -107,8 +108,10 @@ def empty_counts():
 
 def pooled_scores(models: dict[Path, list[Article]], verbose: bool = False):
     total = empty_counts()
+    from training.corpus import rule_mentions_of
+
     for model_dir, arts in models.items():
-        add_counts(total, score_articles(arts, model_extractor(model_dir), verbose))
+        add_counts(total, score_articles(arts, model_extractor(model_dir, rule_mentions_of(arts)), verbose))
     return total
 
 

@@ -38,6 +38,15 @@ class CountrySpan:
 
 
 @dataclass(frozen=True)
+class RuleHint:
+    """What the rule extractor read off the same sentence: a feature for the classifiers."""
+
+    event_type: str
+    status: str | None
+    roles: tuple[tuple[str, str], ...]  # (role, code)
+
+
+@dataclass(frozen=True)
 class SentenceCandidate:
     """One sentence that may state events, with everything slot filling needs."""
 
@@ -48,6 +57,7 @@ class SentenceCandidate:
     context_start: int  # start of the preceding sentence (== start when there is none)
     countries: tuple[CountrySpan, ...]
     published: date | None
+    hints: tuple[RuleHint, ...] = ()
 
     def codes(self, in_sentence_only: bool = False) -> list[str]:
         return sorted({c.code for c in self.countries if c.in_sentence or not in_sentence_only})
@@ -75,9 +85,19 @@ def masked(text: str, offset: int, spans: list[CountrySpan], focus: set[int] | N
     return " ".join("".join(out).split())
 
 
-def find_candidates(doc: Document) -> list[SentenceCandidate]:
+def rule_hints(mentions) -> dict[tuple[str, int], list[RuleHint]]:
+    """The rule extractor's mentions as hints, keyed by (doc_id, sentence start)."""
+    out: dict[tuple[str, int], list[RuleHint]] = {}
+    for m in mentions:
+        out.setdefault((m.doc_id, m.char_start), []).append(
+            RuleHint(m.event_type, m.status, tuple((a.role, a.code) for a in m.actors if a.code)))
+    return out
+
+
+def find_candidates(doc: Document, hints: dict[tuple[str, int], list[RuleHint]] | None = None) -> list[SentenceCandidate]:
     """Every sentence with a country or body mention, except all-capitals wire headlines (the body
-    repeats them and their wording is telegraphic)."""
+    repeats them and their wording is telegraphic). ``hints`` attaches the rule extractor's
+    reading of each sentence."""
     mentions = find_countries(doc.text, doc.published)
     out = []
     m_idx = 0
@@ -97,13 +117,19 @@ def find_candidates(doc: Document) -> list[SentenceCandidate]:
             j += 1
         if text.isupper() or not any(c.in_sentence for c in spans):
             continue
-        out.append(SentenceCandidate(doc.doc_id, i, s.start, s.end, ctx, tuple(spans), doc.published))
+        found = tuple((hints or {}).get((doc.doc_id, s.start), ()))
+        out.append(SentenceCandidate(doc.doc_id, i, s.start, s.end, ctx, tuple(spans), doc.published, found))
     return out
+
+
+def _tag(event_type: str) -> str:
+    return event_type.upper().replace("_", "")
 
 
 def detector_text(doc: Document, cand: SentenceCandidate) -> str:
     spans = [c for c in cand.countries if c.in_sentence]
-    return masked(doc.text[cand.start:cand.end], cand.start, spans)
+    rules = " ".join(sorted({f"RULE{_tag(h.event_type)}" for h in cand.hints}))
+    return f"{rules} {masked(doc.text[cand.start:cand.end], cand.start, spans)}".strip()
 
 
 def role_text(doc: Document, cand: SentenceCandidate, event_type: str, code: str) -> str:
@@ -117,8 +143,11 @@ def role_text(doc: Document, cand: SentenceCandidate, event_type: str, code: str
     ctx = masked(doc.text[cand.context_start:cand.start], cand.context_start, before,
                  {i for i in focus if i < k})
     sent = masked(doc.text[cand.start:cand.end], cand.start, inside, {i - k for i in focus if i >= k})
-    return f"EVENT{event_type.upper().replace('_', '')} {ctx}{CONTEXT_SEPARATOR}{sent}"
+    rules = " ".join(sorted({f"RULE{role.upper()}" for h in cand.hints if h.event_type == event_type
+                             for role, c in h.roles if c == code}))
+    return f"EVENT{_tag(event_type)} {rules} {ctx}{CONTEXT_SEPARATOR}{sent}"
 
 
 def status_text(doc: Document, cand: SentenceCandidate, event_type: str) -> str:
-    return f"EVENT{event_type.upper().replace('_', '')} {detector_text(doc, cand)}"
+    rules = " ".join(sorted({f"RULE{h.status.upper()}" for h in cand.hints if h.event_type == event_type and h.status}))
+    return f"EVENT{_tag(event_type)} {rules} {detector_text(doc, cand)}"

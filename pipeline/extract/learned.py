@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.extract.candidates import SentenceCandidate, detector_text, find_candidates, role_text, status_text
+from pipeline.extract.candidates import SentenceCandidate, detector_text, find_candidates, role_text, rule_hints, \
+    status_text
 from pipeline.extract.dates import find_dates
+from pipeline.extract.document import expand_partial_parties
 from pipeline.extract.rates import find_rates
 from pipeline.models import DIRECTED, EVENT_SPECS, Actor, Document, EventMention
 
@@ -30,6 +32,10 @@ DEFAULT_SETTINGS = {
     "participant_threshold": 0.5,
     "imposer_threshold": 0.3,
     "target_threshold": 0.5,
+    "min_parties": 1,
+    # types for which the rule extractor's own mentions are added to the model's (chosen on
+    # development articles: where the rules find events the model misses)
+    "rule_union": [],
 }
 
 
@@ -46,6 +52,8 @@ class EventModel:
     @classmethod
     def load(cls, path: Path) -> "EventModel":
         import spacy
+
+        import pipeline.extract.architectures  # noqa: F401  (registers the models' architecture)
 
         missing = [p for p in ("detect", "roles", "status", "extractor.json") if not (path / p).exists()]
         if missing:
@@ -99,9 +107,17 @@ def _cats(nlp, texts: list[str], batch_size: int = 256) -> list[dict[str, float]
     return [dict(d.cats) for d in nlp.pipe(texts, batch_size=batch_size)]
 
 
-def extract_with_model(docs: Iterable[Document], model: EventModel, version: str) -> list[EventMention]:
+def extract_with_model(docs: Iterable[Document], model: EventModel, version: str,
+                       rule_mentions: list[EventMention] | None = None) -> list[EventMention]:
+    """``rule_mentions``: the rule extractor's mentions of ``docs`` (features, and for some types extra
+    mentions); computed here when not given."""
     docs = list(docs)
-    cands: list[tuple[Document, SentenceCandidate]] = [(d, c) for d in docs for c in find_candidates(d)]
+    if rule_mentions is None:
+        from pipeline.extract.baseline import extract_mentions_rules
+
+        rule_mentions = extract_mentions_rules(docs)
+    hints = rule_hints(rule_mentions)
+    cands: list[tuple[Document, SentenceCandidate]] = [(d, c) for d in docs for c in find_candidates(d, hints)]
     detected = _cats(model.detect, [detector_text(d, c) for d, c in cands])
     thresholds = model.settings["detect_threshold"]
     events = []  # (doc, cand, type, p)
@@ -120,10 +136,22 @@ def extract_with_model(docs: Iterable[Document], model: EventModel, version: str
     status_cats = _cats(model.status, [status_text(events[i][0], events[i][1], events[i][2]) for i in directed])
     statuses = {i: max(cats, key=cats.get) for i, cats in zip(directed, status_cats)}
 
-    out: list[EventMention] = []
+    per_doc: dict[str, list[EventMention]] = {d.doc_id: [] for d in docs}
     last_imposer: dict[str, tuple[str, str]] = {}
     for i, (d, c, etype, p) in enumerate(events):
-        out.extend(_mentions(d, c, etype, p, roles.get(i, {}), statuses.get(i), model, version, last_imposer))
+        per_doc[d.doc_id].extend(_mentions(d, c, etype, p, roles.get(i, {}), statuses.get(i), model, version,
+                                           last_imposer))
+    union = set(model.settings["rule_union"])
+    for m in rule_mentions:
+        if m.event_type in union and m.doc_id in per_doc:
+            per_doc[m.doc_id].append(replace(m, extractor_version=version, actors=list(m.actors)))
+    out: list[EventMention] = []
+    least = model.settings["min_parties"]
+    for mentions in per_doc.values():
+        # "Mexico's president ... the meeting" after "Mexico and the US met": one event, so that
+        # coreference, which blocks on exact party sets, merges the partial report
+        expand_partial_parties(mentions)
+        out.extend(m for m in mentions if m.event_type in DIRECTED or len(m.codes("participant")) >= least)
     return out
 
 

@@ -35,3 +35,38 @@ def test_normalise_gives_content_hash_ids():
 
 def test_whitespace_only_text_has_no_sentences():
     assert normalise(RawDocument("file:///e.txt", " \n\t\n")).sentences == []
+
+
+def _long_paragraph(min_chars: int) -> tuple[str, list[str]]:
+    """One paragraph of distinct numbered sentences, at least ``min_chars`` long."""
+    sentences, length, i = [], 0, 0
+    while length < min_chars:
+        sentences.append(f"Delegates in round {i} said the talks on steel duties would go on.")
+        length += len(sentences[-1]) + 1
+        i += 1
+    return " ".join(sentences), sentences
+
+
+def test_a_paragraph_over_spacys_max_length_splits_into_sentences_that_index_the_text():
+    paragraph, expected = _long_paragraph(1_200_000)
+    raw = RawDocument("file:///long.txt", "LONG READ\n\n" + paragraph + "\n\nA last short paragraph.")
+    doc = normalise(raw)
+    assert len(doc.text) > 1_200_000
+    spans = [doc.text[s.start:s.end] for s in doc.sentences]
+    # cutting the paragraph into windows for spaCy splits no sentence and loses none
+    assert spans == ["LONG READ", *expected, "A last short paragraph."]
+    assert all(a.end <= b.start for a, b in zip(doc.sentences, doc.sentences[1:]))
+
+
+def test_a_long_run_without_sentence_ends_or_spaces_becomes_bounded_sentences():
+    words = " ".join(["tariff"] * 300_000)  # 2.1 million characters, no full stop
+    unbroken = "x" * 1_100_000
+    text = words + "\n\n" + unbroken
+    sentences = split_sentences(text)
+    assert max(s.end - s.start for s in sentences) <= 100_000
+    assert all(text[s.start:s.end] == text[s.start:s.end].strip() for s in sentences)
+    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:]))
+    # every character but whitespace is in a sentence, and the word run is cut only at spaces
+    bounds = [0, *(i for s in sentences for i in (s.start, s.end)), len(text)]
+    assert all(not text[a:b].strip() for a, b in zip(bounds[::2], bounds[1::2]))
+    assert all(set(text[s.start:s.end].split(" ")) == {"tariff"} for s in sentences if text[s.start] == "t")

@@ -1,4 +1,4 @@
-"""General news-language rules added in 1.2.0, each on small sentences written for the test.
+"""The rule-only baseline's general news-language rules (added in its 1.2.0), each on small sentences written for the test.
 
 One test (or parametrised group) per error class: company contracts, restated measures, modality
 (conditional "would", prospective adjectives, obligations, measures still to take effect), dates
@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.extract import EXTRACTOR_VERSION, extract_mentions
+from pipeline.extract.baseline import RULES_VERSION, extract_mentions_rules as extract_mentions
 from pipeline.models import Document
 from pipeline.normalise import split_sentences
 
@@ -32,7 +32,7 @@ def directed(m):
 
 
 def test_version():
-    assert EXTRACTOR_VERSION == "1.5.0"
+    assert RULES_VERSION == "rules-1.5.0"
 
 
 # ---------------------------------------------------------------- company contracts

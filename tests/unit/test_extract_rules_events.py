@@ -1,9 +1,9 @@
-"""End-to-end behaviour of extract_mentions on small news-like inputs."""
+"""End-to-end behaviour of the rule-only baseline extractor on small news-like inputs."""
 from datetime import date
 
 import pytest
 
-from pipeline.extract import EXTRACTOR_VERSION, extract_mentions
+from pipeline.extract.baseline import RULES_VERSION, extract_mentions_rules as extract_mentions
 from pipeline.models import Document
 from pipeline.normalise import split_sentences
 
@@ -38,7 +38,7 @@ def test_agreement_signed_on_weekday():
     (m,) = run("India and Russia on Wednesday signed a new protocol to boost industrial cooperation.")
     assert slots(m) == ("agreement", [("participant", "IND"), ("participant", "RUS")], date(2025, 8, 6),
                         None, [], None)
-    assert m.extractor_version == EXTRACTOR_VERSION
+    assert m.extractor_version == RULES_VERSION
 
 
 def test_evidence_offsets_index_the_document():
@@ -117,7 +117,7 @@ def _meeting(d, codes, when, start=0, etype="meeting"):
 
 def test_partial_parties_expand_to_the_superset_and_corefer():
     from pipeline.coref import block_key, resolve_events
-    from pipeline.extract import expand_partial_parties
+    from pipeline.extract.document import expand_partial_parties
 
     d = doc("x")
     full = _meeting(d, ["IND", "JPN", "AUS"], date(2025, 8, 4), 0)
@@ -134,7 +134,7 @@ def test_partial_parties_expand_to_the_superset_and_corefer():
 
 
 def test_partial_parties_ambiguous_superset_is_left_alone():
-    from pipeline.extract import expand_partial_parties
+    from pipeline.extract.document import expand_partial_parties
 
     d = doc("x")
     a = _meeting(d, ["IND", "JPN", "AUS"], None, 0, etype="agreement")
