@@ -5,8 +5,9 @@ trained by ``make train`` from the annotated corpus in training/). The rule-only
 (``pipeline.extract.baseline``) stays as the measured baseline; ``PIPELINE_EXTRACTOR=rules``
 selects it.
 
-``EXTRACTOR_VERSION`` is a hash of the model files and the data files the extractor reads, so
-retraining or editing a gazetteer re-extracts the affected documents on the next run.
+``EXTRACTOR_VERSION`` is a hash of the model files, the data files the extractor reads and the rule
+extractor's version, so retraining or editing a gazetteer re-extracts the affected documents on the
+next run.
 """
 from __future__ import annotations
 
@@ -32,8 +33,11 @@ def _tree_hash(digest, root: Path) -> None:
 
 
 def model_version(model_dir: Path = MODEL_DIR, data_dir: Path = DATA_DIR) -> str:
-    """``model-<hash>`` of the trained model's files and the extractor's data files."""
-    digest = hashlib.sha256()
+    """``model-<hash>`` of the trained model's files, the extractor's data files and the version of the
+    rule extractor whose reading is one of the model's features."""
+    from pipeline.extract.baseline import RULES_VERSION
+
+    digest = hashlib.sha256(RULES_VERSION.encode())
     if model_dir.exists():
         _tree_hash(digest, model_dir)
     _tree_hash(digest, data_dir)

@@ -25,7 +25,7 @@ from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cue
 from pipeline.extract.document import expand_partial_parties
 from pipeline.models import Actor, Document, EventMention
 
-RULES_VERSION = "rules-1.5.0"
+RULES_VERSION = "rules-1.6.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
 
@@ -340,7 +340,7 @@ def _resolve_date(cand: Candidate, sdoc, history, actors: list[Actor]) -> None:
     refs = [t for t in sdoc if t.lemma_ in ("meeting", "session", "talk", "visit", "summit")
             and any(ch.lower_ in ("the", "this", "her", "his", "their") for ch in t.children)
             and t.i != cand.trigger.i]
-    anaphoric = cand.anaphoric_day or (cand.event_type == "agreement" and refs)
+    anaphoric = cand.event_type == "agreement" and refs
     if cand.event_type == "meeting" and not refs:
         # "finalized during the session": a meeting dated by the signing reported with it
         refs_agree = [t for t in sdoc if t.lemma_ in ("agreement", "protocol", "accord", "pact", "deal")

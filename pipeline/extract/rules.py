@@ -54,7 +54,6 @@ class Candidate:
     alt_rates: list[float] = field(default_factory=list)
     status: str | None = None
     confidence: float = 0.5
-    anaphoric_day: bool = False
     implicit_actor: bool = False  # the actor is "the ministry", "the government", "it": a party left unnamed
     extra_venues: list[tuple[str, str]] = field(default_factory=list)  # venues, used when no pair is known  # "the day X imposed ...": date comes from the event it refers to
 
@@ -633,20 +632,6 @@ def _held_instance(trig: Token) -> bool:
 _DELEGATE_NOUNS = {"official", "negotiator", "delegate", "delegation", "minister", "representative", "envoy"}
 
 
-def _joint_delegates(trig: Token, plc: list[Place]) -> bool:
-    """"U.S. and Japanese officials reviewed Japan's compliance": officials of two named countries who
-    together reviewed or discussed something (simple past) met, though no meeting noun says so."""
-    if trig.tag_ != "VBD" or is_negated([trig]):
-        return False
-    for subj in (ch for ch in trig.children if ch.dep_ == "nsubj"):
-        if subj.lemma_.lower() not in _DELEGATE_NOUNS or subj.tag_ != "NNS":
-            continue
-        mods = {t.i for t in subj.subtree if t.i < subj.i}
-        if len({p.code for p in plc if p.root.i in mods or p.span.start in mods}) >= 2:
-            return True
-    return False
-
-
 _GATHERING_NOUNS = _DELEGATE_NOUNS | {"diplomat", "ambassador", "leader", "envoy"}
 
 
@@ -677,13 +662,7 @@ def _one_side_gathering(trig: Token, plc: list[Place]) -> bool:
 def meeting_candidates(doc: Doc, trig: Token, plc: list[Place], published, sent_text: str) -> Candidate | None:
     c = cues()
     if trig.pos_ == "VERB" and trig.lemma_ in ("review", "discuss", "examine"):
-        if not _joint_delegates(trig, plc):
-            return None
-        cand = Candidate("meeting", trig)
-        mods = {t.i for ch in trig.children if ch.dep_ == "nsubj" for t in ch.subtree}
-        cand.participants = _dedupe([(p.code, p.text) for p in plc if p.root.i in mods or p.span.start in mods])
-        cand.event_date, cand.date_text = pick_date(doc, [trig], published, False, clause_tokens(trig))
-        return cand
+        return None
     low = trig.lower_
     kids = {ch.lower_ for ch in trig.children} | {ch.lemma_ for ch in trig.children}
     if low in ("conference",) and kids & {"news", "press"}:
@@ -928,12 +907,6 @@ def _target_codes(trig: Token, verb: Token | None, plc: list[Place], imposer: st
                        for t in left.subtree}
                 found += [(p.code, p.text) for p in plc
                           if (p.root.i in pre or p.span.start in pre) and p.code != imposer]
-    # "a boycott of South Africa and neighbouring Namibia": the parser often hangs the
-    # second country on the trigger as a conjunct.
-    if found:
-        for ch in trig.children:
-            if ch.dep_ == "conj":
-                found += [(p.code, p.text) for p in plc if p.root.i == ch.i and p.code != imposer]
     if verb is not None and verb.lemma_ in _EXPERIENCER:
         for ch in verb.children:
             if ch.dep_ in ("nsubj", "nsubjpass"):
@@ -1115,13 +1088,6 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
             and not _has_trade_object(trig, None) and not _trade_compound(trig) and not _quantitative(trig):
         if not (lemma == "barrier" and any(ch.dep_ == "prep" for ch in trig.children)):
             return []
-    if event_type == "tariff" and lemma == "duty":
-        nxt = trig.nbor(1) if trig.i + 1 < len(doc) else None
-        if nxt is not None and nxt.lower_ == "-":
-            # "duty-free treatment": only the ending of it is a tariff action.
-            pass
-        elif trig.lower_ not in ("duty", "duties"):
-            return []
     if _alleged(trig) or _topic_only(trig):
         return []
     if trig.pos_ == "VERB" and _measure_subject(trig, event_type):
@@ -1142,12 +1108,6 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
     if trig.pos_ == "VERB":
         status = status_of(trig, trig, event_type)
     if status is None:
-        return []
-    if event_type == "tariff" and lemma == "duty" and status != "imposed" and any(
-            t.lower_ == "free" for t in doc[trig.i:trig.i + 3]):
-        return []
-    if event_type == "tariff" and lemma == "duty" and any(t.lower_ == "free" for t in doc[trig.i:trig.i + 3]) \
-            and not (verb is not None and verb.lemma_ in ("end", "withdraw", "revoke", "suspend", "remove", "deny")):
         return []
     actor_verb = trig if trig.pos_ == "VERB" else verb
     if trig.pos_ != "VERB" and _discussed(verb, chain_toks):
@@ -1174,16 +1134,6 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
     elif actor_verb is not None and (trig.pos_ == "VERB" or any(v.lemma_.lower() in acts for v in chain_toks[:3])):
         subj = _subject_codes(actor_verb, plc, trig)
         imposer = subj[0] if subj else None
-    if imposer is None and actor_verb is not None and verb is not None and verb.lemma_.lower() in acts \
-            and not _participle_of(verb, trig):
-        # "Reagan announced last week plans to impose ...": the parser often detaches
-        # "plans"; the nearest acting verb to the left still has the right subject.
-        for t in reversed(doc[max(0, trig.i - 10):trig.i]):
-            if t.pos_ == "VERB" and t.lemma_.lower() in acts and t.i != verb.i:
-                subj = _subject_codes(t, plc, trig)
-                if subj:
-                    imposer = subj[0]
-                    break
     if imposer is None:
         mods = _modifier_codes(trig, plc)
         imposer = mods[0] if mods else None
@@ -1209,8 +1159,6 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
     conf = 0.55 + (0.15 if imposer else 0) + (0.1 if targets else 0)
     base = dict(event_type=event_type, trigger=trig, imposer=imposer, event_date=when, date_text=when_text,
                 rate=rate, alt_rates=alts, status=status, confidence=min(conf, 0.9))
-    # "The meeting came the day Trump imposed ...": dated by the event "the day" points to
-    anaphoric = when is None and verb is not None and verb.dep_ == "relcl" and verb.head.lower_ == "day"
     implicit = imposer is None and actor_verb is not None and (
         _unnamed_government(actor_verb) or _framing_noun(actor_verb) is not None)
     if implicit and _dateline(doc, plc) is not None:
@@ -1223,9 +1171,9 @@ def directed_candidates(doc: Doc, trig: Token, event_type: str, plc: list[Place]
     for imp in imposers:
         base["imposer"] = imp
         if not targets:
-            out.append(Candidate(**base, anaphoric_day=anaphoric))
+            out.append(Candidate(**base))
         else:
-            out += [Candidate(**base, targets=[t], anaphoric_day=anaphoric) for t in targets if imp is None or t[0] != imp[0]]
+            out += [Candidate(**base, targets=[t]) for t in targets if imp is None or t[0] != imp[0]]
     return out
 
 
