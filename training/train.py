@@ -63,7 +63,7 @@ def examples(articles: list[Article]) -> dict[str, list[tuple[str, dict[str, flo
             out["detect"].append((detector_text(doc, cand), cats))
             for etype in sorted(types):
                 same = [e for e in evs if e["type"] == etype]
-                for code in cand.codes():
+                for code in cand.party_codes():
                     if EVENT_SPECS[etype]["directed"]:
                         role = ("imposer" if any(e.get("imposer") == code for e in same)
                                 else "target" if any(e.get("target") == code for e in same) else NONE_ROLE)

@@ -22,6 +22,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 MODEL_DIR = PACKAGE_DIR / "model"
 DATA_DIR = PACKAGE_DIR / "data"
 EXTRACTOR_ENV = "PIPELINE_EXTRACTOR"
+# The rule extractor's own version (pipeline/extract/baseline.py); kept here so that computing a
+# version never imports spaCy.
+RULES_VERSION = "rules-1.6.0"
 
 
 def _tree_hash(digest, root: Path) -> None:
@@ -35,8 +38,6 @@ def _tree_hash(digest, root: Path) -> None:
 def model_version(model_dir: Path = MODEL_DIR, data_dir: Path = DATA_DIR) -> str:
     """``model-<hash>`` of the trained model's files, the extractor's data files and the version of the
     rule extractor whose reading is one of the model's features."""
-    from pipeline.extract.baseline import RULES_VERSION
-
     digest = hashlib.sha256(RULES_VERSION.encode())
     if model_dir.exists():
         _tree_hash(digest, model_dir)
@@ -53,8 +54,6 @@ def selected_extractor() -> str:
 
 def _version() -> str:
     if selected_extractor() == "rules":
-        from pipeline.extract.baseline import RULES_VERSION
-
         digest = hashlib.sha256()
         _tree_hash(digest, DATA_DIR)
         return f"{RULES_VERSION}-{digest.hexdigest()[:8]}"

@@ -22,10 +22,10 @@ from typing import Iterable
 from pipeline.extract.gazetteer import BODY_CODES, find_countries
 from pipeline.extract.rules import DIRECTED, Candidate, agreement_candidate, cues, directed_candidates, \
     meeting_candidates, places, raw_cues
+from pipeline.extract import RULES_VERSION
 from pipeline.extract.document import expand_partial_parties
 from pipeline.models import Actor, Document, EventMention
 
-RULES_VERSION = "rules-1.6.0"
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
 

@@ -12,6 +12,7 @@ states an event rather than which countries tend to appear in it.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +25,7 @@ _PLACEHOLDER = {
     "demonym": "NATIONALITY", "title": "OFFICIAL", "person": "OFFICIAL", "body": "BODY",
 }
 CONTEXT_SEPARATOR = " SENTENCEBREAK "
+ARTICLE_CODES = 2
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,16 @@ class SentenceCandidate:
     countries: tuple[CountrySpan, ...]
     published: date | None
     hints: tuple[RuleHint, ...] = ()
+    # the article's most-named countries that neither this sentence nor the one before names:
+    # "the minister" of the country the article is about
+    article_codes: tuple[str, ...] = ()
 
     def codes(self, in_sentence_only: bool = False) -> list[str]:
         return sorted({c.code for c in self.countries if c.in_sentence or not in_sentence_only})
+
+    def party_codes(self) -> list[str]:
+        """Every code a role question is asked about: the nearby mentions, then the article's own."""
+        return self.codes() + list(self.article_codes)
 
 
 def _placeholder(span: CountrySpan) -> str:
@@ -99,6 +108,8 @@ def find_candidates(doc: Document, hints: dict[tuple[str, int], list[RuleHint]] 
     repeats them and their wording is telegraphic). ``hints`` attaches the rule extractor's
     reading of each sentence."""
     mentions = find_countries(doc.text, doc.published)
+    counts = Counter(m.code for m in mentions)
+    main = [code for code, n in counts.most_common(ARTICLE_CODES) if n >= 2]
     out = []
     m_idx = 0
     prev_start = None
@@ -118,7 +129,9 @@ def find_candidates(doc: Document, hints: dict[tuple[str, int], list[RuleHint]] 
         if text.isupper() or not any(c.in_sentence for c in spans):
             continue
         found = tuple((hints or {}).get((doc.doc_id, s.start), ()))
-        out.append(SentenceCandidate(doc.doc_id, i, s.start, s.end, ctx, tuple(spans), doc.published, found))
+        near = {c.code for c in spans}
+        out.append(SentenceCandidate(doc.doc_id, i, s.start, s.end, ctx, tuple(spans), doc.published, found,
+                                     tuple(code for code in main if code not in near)))
     return out
 
 
@@ -136,6 +149,12 @@ def role_text(doc: Document, cand: SentenceCandidate, event_type: str, code: str
     """The role question for one party of one event: the preceding sentence and the sentence, with
     every mention of ``code`` marked."""
     spans = list(cand.countries)
+    rules = " ".join(sorted({f"RULE{role.upper()}" for h in cand.hints if h.event_type == event_type
+                             for role, c in h.roles if c == code}))
+    if code in cand.article_codes:
+        sent = masked(doc.text[cand.start:cand.end], cand.start, [c for c in spans if c.in_sentence])
+        rank = cand.article_codes.index(code) + 1
+        return f"EVENT{_tag(event_type)} ARTICLECOUNTRY{rank} {rules} {CONTEXT_SEPARATOR}{sent}"
     focus = {i for i, c in enumerate(spans) if c.code == code}
     before = [c for c in spans if not c.in_sentence]
     inside = [c for c in spans if c.in_sentence]
@@ -143,8 +162,6 @@ def role_text(doc: Document, cand: SentenceCandidate, event_type: str, code: str
     ctx = masked(doc.text[cand.context_start:cand.start], cand.context_start, before,
                  {i for i in focus if i < k})
     sent = masked(doc.text[cand.start:cand.end], cand.start, inside, {i - k for i in focus if i >= k})
-    rules = " ".join(sorted({f"RULE{role.upper()}" for h in cand.hints if h.event_type == event_type
-                             for role, c in h.roles if c == code}))
     return f"EVENT{_tag(event_type)} {rules} {ctx}{CONTEXT_SEPARATOR}{sent}"
 
 

@@ -126,7 +126,7 @@ def extract_with_model(docs: Iterable[Document], model: EventModel, version: str
             p = cats.get(etype, 0.0)
             if p >= thresholds.get(etype, 0.5):
                 events.append((d, c, etype, p))
-    questions = [(i, code) for i, (d, c, etype, _) in enumerate(events) for code in c.codes()]
+    questions = [(i, code) for i, (d, c, etype, _) in enumerate(events) for code in c.party_codes()]
     role_cats = _cats(model.roles, [role_text(events[i][0], events[i][1], events[i][2], code)
                                     for i, code in questions])
     roles: dict[int, dict[str, dict[str, float]]] = {}
