@@ -222,10 +222,22 @@ def train_model(train: list[Article], out: Path, work: Path, log) -> None:
         if (out / task).exists():
             shutil.rmtree(out / task)
         shutil.copytree(tdir / "out" / "model-best", out / task)
+        _forget_paths(out / task / "config.cfg")
     meta = {"triggers": trigger_lexicon(train), "trained_on": sorted(a.name for a in train)}
     (out / "extractor.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     meta["settings"] = tune_settings(out, dev, log)
     (out / "extractor.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _forget_paths(config_path: Path) -> None:
+    """The saved config names this run's temporary corpus files; without them the shipped model is the
+    same bytes whenever the same corpus is trained."""
+    from spacy.util import load_config
+
+    config = load_config(config_path)
+    config["paths"]["train"] = None
+    config["paths"]["dev"] = None
+    config.to_disk(config_path)
 
 
 def _fold_job(args) -> tuple[int, str]:

@@ -52,6 +52,18 @@ def test_candidates_carry_document_offsets_and_context():
     assert second.codes() == ["CAN", "MEX"] and second.codes(in_sentence_only=True) == ["MEX"]
 
 
+def test_the_articles_main_countries_are_asked_about_when_the_sentence_leaves_them_unnamed():
+    text = ("Brazil's coffee exports rose in March.\n\nBrazil's minister said prices would recover.\n\n"
+            "The weather was dry.\n\nThe minister later met Colombian officials in Bogota.")
+    d = doc(text)
+    last = find_candidates(d)[-1]
+    assert d.text[last.start:last.end].startswith("The minister later met")
+    assert last.codes() == ["COL"] and last.article_codes == ("BRA",)
+    assert last.party_codes() == ["COL", "BRA"]
+    asked = role_text(d, last, "meeting", "BRA")
+    assert asked.startswith("EVENTMEETING ARTICLECOUNTRY1") and "THIS" not in asked
+
+
 def test_headlines_in_capitals_are_not_candidates():
     d = doc("JAPAN TO CUT TARIFFS\n\nJapan will cut its tariffs on beef, officials said.")
     assert [d.text[c.start:c.end] for c in find_candidates(d)] == ["Japan will cut its tariffs on beef, officials said."]
