@@ -16,8 +16,8 @@ def events_of_type(path, event_type):
 
 
 def test_the_meeting_of_india_and_russia_is_found_in_both_articles(seed_warehouse):
-    # The trained model also names the US as a party in one article ("the day US President Trump
-    # imposed ..."), so the two reports need not corefer; each article still reports the meeting.
+    # The trained model also names the US as a party in one article (a sentence that dates the
+    # meeting by a US tariff), so the two reports need not corefer; each article still reports it.
     meetings = [e for e in events_of_type(seed_warehouse, "meeting") if {"IND", "RUS"} <= set(e[4] or [])]
     assert meetings and all(e[1] == date(2025, 8, 6) for e in meetings)
     docs = query(seed_warehouse, """
