@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import sys
+import tempfile
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -148,12 +149,10 @@ def agreement() -> dict:
     sys.path.insert(0, str(EVAL_DIR))
     import agree  # the shared agreement script: B plays predictions
 
-    tmp = ROOT / "training" / ".agree_b.jsonl"
-    tmp.write_text("".join(json.dumps(second[d], ensure_ascii=False) + "\n" for d in first), encoding="utf-8")
-    try:
-        preds = agree.as_preds(str(tmp))
-    finally:
-        tmp.unlink()
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as tmp:
+        tmp.write("".join(json.dumps(second[d], ensure_ascii=False) + "\n" for d in first))
+        tmp.flush()
+        preds = agree.as_preds(tmp.name)
     gold = {d: json.loads(json.dumps(r)) for d, r in first.items()}
     tp, fp, fn, _ = S.score(gold, preds)
     p, r, f = S.prf(*(sum(x.values()) for x in (tp, fp, fn)))

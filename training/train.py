@@ -175,7 +175,6 @@ def tune_settings(model_dir: Path, dev: list[Article], log) -> dict:
             best = max(THRESHOLD_GRID, key=lambda t: (settings.__setitem__(key, t) or f1(), -abs(t - 0.5)))
             settings[key] = best
         settings["min_parties"] = max((1, 2), key=lambda n: (settings.__setitem__("min_parties", n) or f1(), -n))
-        return f1(), json.loads(json.dumps(settings))
 
     # Two starting points: the model alone, and the model added to every rule mention; then each
     # type's rule mentions are kept only where they raise that type's F1.

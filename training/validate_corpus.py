@@ -19,23 +19,15 @@ from pathlib import Path
 
 import pycountry
 
-TYPES = {"meeting", "agreement", "tariff", "trade_restriction"}
-STATUSES = {"imposed", "announced", "threatened", "considered", "removed"}
-BODIES = {"EU", "WTO", "GATT", "OPEC", "G7", "UN", "IMF", "ASEAN", "BRICS"}
-HISTORIC = {"SUN", "YUG", "DDR", "CSK", "ANT", "SCG"}
-CODES = {c.alpha_3 for c in pycountry.countries} | BODIES | HISTORIC
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.extract.gazetteer import BODY_CODES, HISTORIC_CODES  # noqa: E402
+from pipeline.models import EVENT_TYPES, STATUSES  # noqa: E402
+from training.corpus import DEFAULT_POOLS, pool_texts  # noqa: E402
+
+TYPES = set(EVENT_TYPES)
+CODES = {c.alpha_3 for c in pycountry.countries} | set(BODY_CODES) | set(HISTORIC_CODES)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DEFAULT_POOLS = Path(__file__).resolve().parents[2] / "shared" / "train"
-
-
-def pool_texts(pools: Path) -> dict[str, str]:
-    texts = {}
-    for pool in ("reuters21578", "modern"):
-        with (pools / pool / "pool.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                texts[row["doc"]] = row["text"]
-    return texts
 
 
 def event_problems(ev: dict, text: str) -> list[str]:

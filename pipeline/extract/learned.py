@@ -80,7 +80,7 @@ def _trigger(sentence: str, words: list[str]) -> tuple[str, int]:
     return best
 
 
-def _date(sentence: str, published, event_type: str, status: str | None):
+def _date(sentence: str, published, event_type: str):
     """The day of the act: the first date in the sentence that is not an effective date."""
     future = None
     if event_type in DIRECTED:
@@ -190,7 +190,7 @@ def _mentions(doc: Document, cand: SentenceCandidate, etype: str, p: float, role
             return []
         actor_sets = [[Actor("participant", code, _name(doc, cand, code)) for code in parts]]
     trigger, t_at = _trigger(sentence, model.triggers.get(etype, []))
-    event_date, date_text = _date(sentence, doc.published, etype, status)
+    event_date, date_text = _date(sentence, doc.published, etype)
     rate, alts = _rate(sentence) if etype == "tariff" else (None, [])
     return [EventMention(
         doc_id=doc.doc_id, event_type=etype, sentence=sentence, char_start=cand.start, char_end=cand.end,
