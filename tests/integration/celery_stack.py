@@ -163,8 +163,11 @@ def celery_stack_session(tmp_path_factory) -> Iterator[Stack]:
     port = _free_port_block()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and not k.startswith("PIPELINE_")}
     env.update({
-        "STACK_DIR": str(stack_dir), "STACK_PORT": str(port), "STACK_DB": "news_events_airflow_test",
-        "STACK_FRESH": "1", "STACK_REDIS_DB": "11", "STACK_WORKERS": "2",
+        # Two checkouts testing on one machine share PostgreSQL and Redis: TEST_STACK_DB and
+        # TEST_STACK_REDIS_DB keep their stacks apart.
+        "STACK_DIR": str(stack_dir), "STACK_PORT": str(port),
+        "STACK_DB": os.environ.get("TEST_STACK_DB", "news_events_airflow_test"),
+        "STACK_FRESH": "1", "STACK_REDIS_DB": os.environ.get("TEST_STACK_REDIS_DB", "11"), "STACK_WORKERS": "2",
         "AIRFLOW_ADMIN_USERNAME": "admin",
         "PIPELINE_SOURCE": str(source), "PIPELINE_WAREHOUSE": str(data / "events.duckdb"),
         "PIPELINE_EXTRACT_BATCH_SIZE": "1",  # two seed articles -> two mapped extract tasks
