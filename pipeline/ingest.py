@@ -11,6 +11,7 @@ Folders hold ``.txt`` (optional first line ``date YYYY-MM-DD``), ``.jsonl``
 from __future__ import annotations
 
 import email.utils
+import errno
 import hashlib
 import json
 import logging
@@ -64,6 +65,10 @@ class IngestResult:
     inputs: list[InputRecord] = field(default_factory=list)  # one per document, same order
     skipped: list[InputRecord] = field(default_factory=list)  # already loaded and unchanged
     out_of_window: int = 0  # inputs dated outside the run's data interval (not this run's inputs)
+    # what kept part of a source from being read at all (a folder that could not be listed or walked)
+    errors: list[str] = field(default_factory=list)
+    # sources that yielded nothing because of such an error: the run records its rejections, then fails
+    failed_sources: list[str] = field(default_factory=list)
 
     def extend(self, other: "IngestResult") -> None:
         self.documents.extend(other.documents)
@@ -71,6 +76,8 @@ class IngestResult:
         self.inputs.extend(other.inputs)
         self.skipped.extend(other.skipped)
         self.out_of_window += other.out_of_window
+        self.errors.extend(other.errors)
+        self.failed_sources.extend(other.failed_sources)
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class Options:
     since: datetime | None = None  # the data interval; inputs dated outside it belong to other runs
     until: datetime | None = None
     known: Known = Known()
+    max_folder_depth: int = 32  # folder nesting walked below a source folder (PIPELINE_MAX_FOLDER_DEPTH)
 
     def in_window(self, when: datetime | None, source: Source | None = None) -> bool:
         if when is None or (source is not None and not source.use_interval):
@@ -103,6 +111,10 @@ class Options:
 
 class BadInput(ValueError):
     """An input that cannot become a document; the message is the user-facing reason."""
+
+
+class SourceFailed(RuntimeError):
+    """A source yielded nothing because it could not be read; the message names each source and why."""
 
 
 def input_hash(data: bytes | str) -> str:
@@ -284,8 +296,31 @@ def _within(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root)
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return False
+
+
+def _link_problem(path: Path, root: Path) -> str | None:
+    """Why a symbolic link under ``root`` is not read, or None when it leads to something inside ``root``."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return "file is a symbolic link loop; it was not read"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "file is a symbolic link loop; it was not read"
+        if exc.errno == errno.ENOENT:
+            return ("file is a link to a place outside the source folder; it was not read" if not _within(path, root)
+                    else "file is a broken link")
+        return f"link could not be followed ({exc.strerror or exc})"
+    try:
+        target.relative_to(root)
+    except ValueError:
+        return "file is a link to a place outside the source folder; it was not read"
+    return None
+
+
+VANISHED = "file vanished between listing and reading; it is read on the next run if it comes back"
 
 
 # A modification time this close to the moment of reading is not trusted as a skip key: a write landing in
@@ -363,6 +398,9 @@ def read_file(path: Path, max_bytes: int | Options = 2_000_000, source_name: str
                 result.skipped.append(InputRecord(uri, known_hash, source_name, size, mtime_ns=st.st_mtime_ns))
                 return result
         data = path.read_bytes()
+    except FileNotFoundError:
+        reject(VANISHED)
+        return result
     except OSError as exc:
         reject(f"file could not be read ({exc.strerror or exc})")
         return result
@@ -447,19 +485,42 @@ def _record_html_file(item: dict, item_uri: str, fetched_at: datetime, opts: Opt
     return RawDocument(**{**raw.__dict__, "title": title or raw.title, "published": published})
 
 
-def _folder_files(root: Path, recursive: bool) -> Iterator[Path]:
-    pattern = root.rglob("*") if recursive else root.glob("*")
-    for path in sorted(pattern, key=lambda p: p.parts):  # Path order, without comparing Paths pairwise
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
+def _folder_entries(folder: Path, recursive: bool, max_depth: int, depth: int = 0
+                    ) -> Iterator[tuple[Path, str | None]]:
+    """(path, None) for every file or link under ``folder`` in path order, (path, reason) for what cannot be walked.
+
+    Folders are listed one at a time, so an entry that cannot be listed costs only itself; linked folders
+    are not descended into, and nesting stops at ``max_depth`` (recursion and path length stay bounded).
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except (OSError, RuntimeError) as exc:
+        yield folder, f"folder could not be listed ({getattr(exc, 'strerror', None) or exc}); nothing in it was read"
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
             continue  # hidden files and folders (.git, .DS_Store) are not articles
-        if path.is_file() or path.is_symlink():
-            yield path
+        path = Path(entry.path)
+        try:
+            is_folder = entry.is_dir(follow_symlinks=False)
+        except OSError as exc:
+            yield path, f"entry could not be read ({exc.strerror or exc})"
+            continue
+        if not is_folder:
+            yield path, None
+        elif not recursive:
+            continue
+        elif depth + 1 > max_depth:
+            yield path, (f"folder is nested more than {max_depth} levels below the source folder; nothing in it "
+                         "was read (move it higher, or raise PIPELINE_MAX_FOLDER_DEPTH)")
+        else:
+            yield from _folder_entries(path, recursive, max_depth, depth + 1)
 
 
 def ingest_folder(folder: Path, max_bytes: int = 2_000_000, source: Source | None = None,
                   opts: Options | None = None) -> IngestResult:
-    """All supported files under ``folder``, in a stable order."""
+    """All supported files under ``folder``, in a stable order; a failure costs only the entry it happens to."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"source folder {folder} does not exist; pass --source DIR with articles in it")
@@ -467,41 +528,48 @@ def ingest_folder(folder: Path, max_bytes: int = 2_000_000, source: Source | Non
     source = source or Source.local_folder(folder)
     root = folder.resolve()
     result = IngestResult()
-    for path in _folder_files(folder, source.recursive):
+    for path, problem in _folder_entries(folder, source.recursive, opts.max_folder_depth):
         uri = path.absolute().as_uri()
+        if problem is not None:
+            result.rejections.append(Rejection(uri, problem, None, source.name))
+            result.errors.append(f"{path}: {problem}")
+            continue
         try:
-            st = path.lstat()
-        except OSError:
-            st = None
-        if st is None or stat.S_ISLNK(st.st_mode):
-            # Only a link can lead outside: glob does not descend into linked folders, so a file that is
-            # not a link lies inside ``root`` without resolving its path.
-            if not _within(path, root):
-                result.rejections.append(Rejection(uri, "file is a link to a place outside the source folder; "
-                                                   "it was not read", None, source.name))
-                continue
-            if not path.exists():
-                result.rejections.append(Rejection(uri, "file is a broken link", None, source.name))
-                continue
-            if path.is_dir():
-                continue
-            try:
-                st = path.stat()
-            except OSError:
-                st = None
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            continue
-        mtime = datetime.fromtimestamp(st.st_mtime if st is not None else path.stat().st_mtime, tz=timezone.utc)
-        if not opts.in_window(mtime, source):
-            result.out_of_window += 1
-            continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            result.rejections.append(Rejection(uri, f"unsupported file type {path.suffix or '(none)'}; "
-                                               f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
-                                               _stream_hash(path), source.name))
-            continue
-        result.extend(read_file(path, opts, source.name, root, st))
+            result.extend(_folder_file(path, uri, root, source, opts))
+        except (OSError, RuntimeError) as exc:  # whatever one file does, the rest of the folder is read
+            reason = VANISHED if isinstance(exc, FileNotFoundError) else \
+                f"file could not be read ({getattr(exc, 'strerror', None) or exc})"
+            result.rejections.append(Rejection(uri, reason, None, source.name))
     return result
+
+
+def _folder_file(path: Path, uri: str, root: Path, source: Source, opts: Options) -> IngestResult:
+    result = IngestResult()
+    st = path.lstat()  # FileNotFoundError here: listed a moment ago, gone now
+    if stat.S_ISLNK(st.st_mode):
+        # Only a link can lead outside: the walk does not descend into linked folders, so a file that is
+        # not a link lies inside ``root`` without resolving its path.
+        problem = _link_problem(path, root)
+        if problem is not None:
+            result.rejections.append(Rejection(uri, problem, None, source.name))
+            return result
+        st = path.stat()
+    if stat.S_ISDIR(st.st_mode):
+        return result
+    if not stat.S_ISREG(st.st_mode):
+        result.rejections.append(Rejection(uri, "not a regular file (a device, pipe or socket); it was not read",
+                                           None, source.name))
+        return result
+    mtime = datetime.fromtimestamp(st.st_mtime, tz=timezone.utc)
+    if not opts.in_window(mtime, source):
+        result.out_of_window += 1
+        return result
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        result.rejections.append(Rejection(uri, f"unsupported file type {path.suffix or '(none)'}; "
+                                           f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
+                                           _stream_hash(path), source.name))
+        return result
+    return read_file(path, opts, source.name, root, st)
 
 
 # ---- feeds and URLs ------------------------------------------------------------------------------
@@ -690,8 +758,10 @@ def ingest_sources(sources: Iterable[Source], opts: Options, fetcher_factory=Non
                 log.error("source %s failed: %s", source.name, exc)
                 where = str(source.folder or source.feed or f"urls:{source.name}")
                 uri = Path(where).absolute().as_uri() if source.kind == "folder" else where
-                part = IngestResult(rejections=[Rejection(uri, f"source {source.name!r} could not be read: {exc}",
-                                                          None, source.name)])
+                reason = f"source {source.name!r} could not be read: {exc}"
+                part = IngestResult(rejections=[Rejection(uri, reason, None, source.name)], errors=[reason])
+            if part.errors and not (part.documents or part.skipped or part.out_of_window):
+                part.failed_sources.append(f"source {source.name!r} yielded nothing: {part.errors[0]}")
             log.info("source %s: %d documents, %d unchanged, %d rejected, %d outside the data interval",
                      source.name, len(part.documents), len(part.skipped), len(part.rejections), part.out_of_window)
             result.extend(part)
@@ -702,6 +772,6 @@ def ingest_sources(sources: Iterable[Source], opts: Options, fetcher_factory=Non
 
 
 # the public interface of this module
-__all__ = ["BadInput", "IngestResult", "InputRecord", "Known", "Options", "content_hash", "decode", "ingest_feed",
+__all__ = ["BadInput", "SourceFailed", "IngestResult", "InputRecord", "Known", "Options", "content_hash", "decode", "ingest_feed",
            "ingest_folder", "ingest_sources", "ingest_urls", "parse_date", "parse_html", "parse_jsonl_record",
            "parse_txt", "read_file"]

@@ -31,6 +31,7 @@ class Settings:
     fetch_retries: int = 2
     respect_robots: bool = True
     min_english_ratio: float = 0.10
+    max_folder_depth: int = 32
     use_data_interval: bool = True
 
     def source_spec(self) -> Path:
@@ -56,6 +57,7 @@ class Settings:
             fetch_retries=int(env("PIPELINE_FETCH_RETRIES", 2)),
             respect_robots=env("PIPELINE_RESPECT_ROBOTS", "true").strip().lower() not in ("0", "false", "no"),
             min_english_ratio=float(env("PIPELINE_MIN_ENGLISH_RATIO", 0.10)),
+            max_folder_depth=int(env("PIPELINE_MAX_FOLDER_DEPTH", 32)),
             use_data_interval=env("PIPELINE_USE_DATA_INTERVAL", "true").strip().lower() not in ("0", "false", "no"),
         )
 

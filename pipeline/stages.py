@@ -91,6 +91,7 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
     if since is not None and until is not None and since >= until:
         since = until = None  # a manual run (or an empty interval) takes everything
     opts = ing.Options(max_bytes=max_bytes, min_english_ratio=settings.min_english_ratio, since=since, until=until,
+                       max_folder_depth=settings.max_folder_depth,
                        known=_known_inputs(warehouse, settings.lock_timeout_s) if warehouse else ing.Known())
 
     def fetcher():  # only feeds and URL lists fetch; httpx is not imported for a folder of files
@@ -108,6 +109,9 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
     log.info("ingest: %d documents read, %d unchanged skipped, %d inputs rejected, %d outside the data interval "
              "from %s%s", len(result.documents), len(result.skipped), len(result.rejections), result.out_of_window,
              source, window)
+    if result.failed_sources:  # an empty run that looks successful would hide the fault
+        raise ing.SourceFailed("; ".join(result.failed_sources) + " (its rejections are in "
+                               f"{staging / 'rejected.parquet'}; fix the source and run again)")
     return str(staging)
 
 
