@@ -8,9 +8,10 @@ corpus also carries the event-free articles a real news stream is made of. Two t
 from the Reuters-21578 pool, one third from the modern pool. Modern articles longer than
 ``MAX_MODERN_WORDS`` are skipped so that one annotator can read every article in full.
 
-Selection ran in two rounds: the first 600 articles (batches 0-7, 64 of them doubly
+Selection ran in three rounds: the first 600 articles (batches 0-7, 64 of them doubly
 annotated), then 590 more drawn the same way from the articles not yet chosen (batches 8-15),
-to reach the corpus's event count. Earlier rows never change when a round is added.
+to reach the corpus's event count, then 210 more (batches 16-18) to grow the training data.
+Earlier rows never change when a round is added.
 
 Each row names a pool article by ``doc`` plus the SHA-256 of its text, the batch that
 annotates it and whether a second annotator labels it independently (``double``).
@@ -31,6 +32,8 @@ DOUBLE = 64
 BATCHES = 8
 # The second round: (reuters relevant, reuters random, modern relevant, modern random).
 ROUND2 = (320, 100, 120, 50)
+ROUND3 = (115, 35, 45, 15)
+ROUND3_BATCHES = 3
 MAX_MODERN_WORDS = 900
 
 REUTERS_TOPICS = {
@@ -82,11 +85,14 @@ def select(pools: Path) -> list[dict]:
     taken = {r["doc"] for r in first}
     second = _round([r for r in reuters if r["doc"] not in taken], [r for r in modern if r["doc"] not in taken],
                     ROUND2, BATCHES, rng)
-    return first + second
+    taken |= {r["doc"] for r in second}
+    third = _round([r for r in reuters if r["doc"] not in taken], [r for r in modern if r["doc"] not in taken],
+                   ROUND3, 2 * BATCHES, rng, batches=ROUND3_BATCHES)
+    return first + second + third
 
 
 def _round(reuters: list[dict], modern: list[dict], counts: tuple[int, int, int, int], first_batch: int,
-           rng: random.Random) -> list[dict]:
+           rng: random.Random, batches: int = BATCHES) -> list[dict]:
 
     def reuters_relevant(r):
         return bool(REUTERS_TOPICS & set(r["topics"])) and screen_hits(r["text"]) >= 2
@@ -105,7 +111,7 @@ def _round(reuters: list[dict], modern: list[dict], counts: tuple[int, int, int,
             "published": r["published"],
             "sha256": hashlib.sha256(r["text"].encode("utf-8")).hexdigest(),
             "selected_by": how,
-            "batch": first_batch + i % BATCHES,
+            "batch": first_batch + i % batches,
             "double": None,
         })
     return out
