@@ -27,7 +27,9 @@ same warehouse as a clean run: every row is keyed by a content hash.
 the writer's lock and shows the warehouse as of the last completed load.
 
 **When a task fails**, the end of its log says in plain words what went wrong and what to check;
-every task is retried twice (30 s, then 60 s) before the run fails.
+every task is retried twice (30 s, then 60 s) before the run fails. A task that runs longer than
+`PIPELINE_TASK_TIMEOUT_MIN` minutes (default 60) fails, and a run longer than `PIPELINE_RUN_TIMEOUT_MIN`
+(default 180) is failed, so one stuck input cannot hold back the schedule.
 """
 from __future__ import annotations
 
@@ -41,6 +43,10 @@ SCHEDULE = os.environ.get("PIPELINE_SCHEDULE", "@hourly")
 if SCHEDULE.strip().lower() in ("", "none", "manual"):
     SCHEDULE = None  # only runs triggered from the UI, the REST API or the CLI
 WRITER_POOL = os.environ.get("PIPELINE_WRITER_POOL", "duckdb_writer")
+# Bounds on a stuck task and a stuck run: with max_active_runs=1 a run that never ends would hold
+# back every later interval.
+TASK_TIMEOUT = timedelta(minutes=float(os.environ.get("PIPELINE_TASK_TIMEOUT_MIN", 60)))
+RUN_TIMEOUT = timedelta(minutes=float(os.environ.get("PIPELINE_RUN_TIMEOUT_MIN", 180)))
 
 # What to check when a task fails, in the words of someone running the pipeline.
 FAILURE_HINTS = {
@@ -84,7 +90,9 @@ def explain_failure(context) -> None:
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=RUN_TIMEOUT,
     default_args={
+        "execution_timeout": TASK_TIMEOUT,
         "owner": "news-pipeline",
         "retries": 2,
         "retry_delay": timedelta(seconds=30),

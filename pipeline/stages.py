@@ -147,7 +147,12 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
     docs: dict[str, Document] = {}
     sources: list[dict] = []
     for raw in raws:
-        doc = norm.normalise(raw)
+        try:
+            doc = norm.normalise(raw)
+        except Exception as exc:  # one article's failure is its own rejection, never the run's
+            log.warning("normalise: %s rejected: %s: %s", raw.source_uri, type(exc).__name__, exc)
+            rejections.append(Rejection(raw.source_uri, stage_failure("normalise", exc), None, raw.source_name))
+            continue
         if not doc.sentences:
             rejections.append(Rejection(raw.source_uri, "article has no sentences after cleaning",
                                         doc.doc_id, raw.source_name))
@@ -172,17 +177,45 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
     return batches
 
 
+def stage_failure(stage: str, exc: BaseException) -> str:
+    """The rejection reason for a document that raised in ``stage``."""
+    return f"{stage} failed on this document ({type(exc).__name__}: {str(exc)[:300]}); the rest of the run went on"
+
+
+def _rejections_path(mentions_path: Path) -> Path:
+    return mentions_path.with_name(mentions_path.name.replace(".mentions.parquet", ".rejected.parquet"))
+
+
 def extract(batch_path: str, model_name: str | None = None) -> str:
+    """Extract one batch; returns the Parquet file of its mentions.
+
+    When the batch raises, each of its documents is extracted alone, and the ones that still raise
+    are written beside the mentions as rejections (``*.rejected.parquet``) for the load to record.
+    """
     from pipeline.extract import extract_mentions, selected_extractor
     from pipeline.nlp import load_nlp
 
     docs = read_documents(Path(batch_path))
     # the spaCy English model is only the rule baseline's; the trained extractor loads its own pipelines
     nlp = load_nlp(model_name) if selected_extractor() == "rules" else None
-    mentions = extract_mentions(docs, nlp)
+    failed: list[dict] = []
+    try:
+        mentions = extract_mentions(docs, nlp)
+    except Exception as batch_exc:
+        log.warning("extract: batch %s raised (%s); extracting its documents one by one",
+                    Path(batch_path).name, type(batch_exc).__name__)
+        mentions = []
+        for doc in docs:
+            try:
+                mentions.extend(extract_mentions([doc], nlp))
+            except Exception as exc:
+                log.warning("extract: document %s rejected: %s: %s", doc.doc_id, type(exc).__name__, exc)
+                failed.append({"doc_id": doc.doc_id, "reason": stage_failure("extract", exc)})
     out = Path(batch_path).with_name(Path(batch_path).stem + ".mentions.parquet")
+    _write(_rejections_path(out), failed)
     write_mentions(out, mentions)
-    log.info("extract: %d mentions from %d documents in %s", len(mentions), len(docs), Path(batch_path).name)
+    log.info("extract: %d mentions from %d documents in %s", len(mentions), len(docs) - len(failed),
+             Path(batch_path).name)
     return str(out)
 
 
@@ -214,13 +247,20 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
     rejections = [Rejection(**r) for r in _read(staging / "rejected.parquet")]
     extracted: set[str] = set()
     mentions: list[EventMention] = []
+    failed: dict[str, str] = {}  # doc_id -> reason, for documents whose extraction raised
     for path in mention_paths:
         batch = Path(path).with_name(Path(path).name.replace(".mentions.parquet", ".parquet"))
         extracted.update(_doc_ids(batch))
         mentions.extend(read_mentions(Path(path)))
+        if _rejections_path(Path(path)).exists():
+            failed.update((r["doc_id"], r["reason"]) for r in _read(_rejections_path(Path(path))))
+    extracted -= set(failed)
     by_id = {d.doc_id: d for d in docs}
     source_docs = []
     for s in sources:
+        if s["doc_id"] in failed:
+            rejections.append(Rejection(s["source_uri"], failed[s["doc_id"]], s["doc_id"], s["source_name"]))
+            continue
         doc = by_id.get(s["doc_id"])
         if doc is not None:
             source_docs.append(Document(doc.doc_id, s["source_uri"], doc.text, doc.title, doc.published,
@@ -229,9 +269,11 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
     with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
         wh.migrate(con)
         counts = wh.load(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
-        _record_inputs(con, staging, sources, skipped_inputs)
+        # a document whose extraction failed is read again next run, not skipped as loaded
+        _record_inputs(con, staging, [s for s in sources if s["doc_id"] not in failed], skipped_inputs)
         summary = {
-            "ingested": counts["documents"], "skipped": len(docs) - len(extracted) + len(skipped_inputs),
+            "ingested": counts["documents"],
+            "skipped": len(docs) - len(failed) - len(extracted) + len(skipped_inputs),
             "rejected": len(rejections), "mentions": counts["mentions"],
             "events": con.execute("select count(*) from events").fetchone()[0],
         }

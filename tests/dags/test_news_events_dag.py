@@ -1,6 +1,8 @@
 """DAG integrity: it imports cleanly and has the expected shape and settings."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.conftest import ROOT
@@ -38,9 +40,11 @@ def test_schedule_and_run_settings(dagbag):
     assert dag.max_active_runs == 1
     assert dag.doc_md and "news_events" in dag.doc_md
     assert "news" in dag.tags
+    assert dag.dagrun_timeout == timedelta(minutes=180)
     for t in dag.tasks:
         assert t.retries >= 1, t.task_id
         assert t.owner == "news-pipeline"
+        assert t.execution_timeout == timedelta(minutes=60), t.task_id
     assert dag.get_task("load").pool == "duckdb_writer"
     assert dag.get_task("load").pool_slots == 1
 
