@@ -13,6 +13,8 @@ Select it with ``PIPELINE_EXTRACTOR=rules``. Flow:
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections import Counter
 from functools import lru_cache
@@ -28,6 +30,17 @@ from pipeline.models import Actor, Document, EventMention
 
 # Components the rules never read; skipping them is most of the speed-up besides the prefilter.
 _DISABLED = ("ner", "ner_fixes")
+log = logging.getLogger(__name__)
+
+
+def limits() -> tuple[int, int]:
+    """(longest sentence read, in characters; most triggers read per sentence).
+
+    The rules examine the whole sentence once per trigger, so a sentence's cost grows with length
+    times triggers; these bounds keep one hostile or garbled document from costing minutes. News
+    sentences are far below both (a few hundred characters, one to three triggers)."""
+    return (int(os.environ.get("PIPELINE_MAX_SENTENCE_CHARS", 3000)),
+            int(os.environ.get("PIPELINE_MAX_TRIGGERS_PER_SENTENCE", 12)))
 
 
 @lru_cache(maxsize=1)
@@ -42,14 +55,22 @@ def passes_prefilter(text: str) -> bool:
 
 
 def candidate_sentences(doc: Document) -> list[int]:
-    """Indices of sentences worth parsing: a trigger word, not an all-capitals headline."""
-    out = []
+    """Indices of sentences worth parsing: a trigger word, not an all-capitals headline, not over
+    the sentence length bound (those are logged)."""
+    max_chars, _ = limits()
+    out, too_long = [], 0
     for i, s in enumerate(doc.sentences):
         text = doc.text[s.start:s.end]
         if text.isupper():
             continue  # wire headlines: the parser cannot read them and the body repeats them
         if passes_prefilter(text):
+            if len(text) > max_chars:
+                too_long += 1
+                continue
             out.append(i)
+    if too_long:
+        log.warning("extract: document %s: %d sentences longer than %d characters not read for events "
+                    "(PIPELINE_MAX_SENTENCE_CHARS)", doc.doc_id, too_long, max_chars)
     return out
 
 
@@ -87,6 +108,11 @@ def extract_mentions_rules(docs: Iterable[Document], nlp=None, batch_size: int =
 def _sentence_candidates(sdoc, published: date | None) -> list[Candidate]:
     plc = places(sdoc)
     triggers = list(sdoc.spans.get("triggers", []))
+    _, max_triggers = limits()
+    if len(triggers) > max_triggers:
+        log.warning("extract: sentence %r...: %d triggers, only the first %d read "
+                    "(PIPELINE_MAX_TRIGGERS_PER_SENTENCE)", sdoc.text[:60], len(triggers), max_triggers)
+        triggers = triggers[:max_triggers]
     tariff_trigs = [t.root for t in triggers if t.label_ == "tariff"]
     cands: list[Candidate] = []
     for span in triggers:
