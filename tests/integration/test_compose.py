@@ -21,7 +21,7 @@ AIRFLOW_SERVICES = {"airflow-apiserver": "api-server", "airflow-scheduler": "sch
                     "airflow-dag-processor": "dag-processor", "airflow-triggerer": "triggerer",
                     "airflow-worker": "celery worker"}
 SECRETS = ("AIRFLOW_ADMIN_PASSWORD", "POSTGRES_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET",
-           "AIRFLOW_API_SECRET_KEY")
+           "AIRFLOW_API_SECRET_KEY", "REDIS_PASSWORD")
 # Set only by the script: in compose each service has its own container, so the default ports hold.
 SCRIPT_ONLY = {"AIRFLOW__API__HOST", "AIRFLOW__API__PORT", "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT",
                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"}
@@ -160,3 +160,17 @@ def test_script_runs_the_same_services():
     assert sum(1 for name in commands if name.startswith("worker-")) == 2, "two Celery workers"
     worker_names = {re.search(r"--celery-hostname (\S+)", a).group(1) for a in commands.values() if "celery" in a}
     assert len(worker_names) == 2
+
+
+def test_the_api_is_published_on_loopback_and_redis_needs_a_password(rendered):
+    (port,) = rendered["services"]["airflow-apiserver"]["ports"]
+    # docker-compose v1 renders the short form, v2 the long one
+    if isinstance(port, str):
+        assert port.split("/")[0] == "127.0.0.1:8080:8080", port
+    else:
+        assert port["host_ip"] == "127.0.0.1" and port["target"] == 8080, port
+    redis = rendered["services"]["redis"]
+    secret = SECRETS.index("REDIS_PASSWORD")
+    assert redis["command"] == ["redis-server", "--requirepass", f"test-secret-{secret}"]
+    broker = rendered["services"]["airflow-worker"]["environment"]["AIRFLOW__CELERY__BROKER_URL"]
+    assert broker == f"redis://:test-secret-{secret}@redis:6379/0"
