@@ -33,6 +33,9 @@ class Settings:
     min_english_ratio: float = 0.10
     max_folder_depth: int = 32
     use_data_interval: bool = True
+    # Non-public addresses fetching may reach (comma-separated addresses or networks); none by default.
+    fetch_allow_addresses: str = ""
+    fetch_max_redirects: int = 5
 
     def source_spec(self) -> Path:
         """What to ingest when no --source/--sources is given: a sources file or a folder."""
@@ -59,6 +62,8 @@ class Settings:
             min_english_ratio=float(env("PIPELINE_MIN_ENGLISH_RATIO", 0.10)),
             max_folder_depth=int(env("PIPELINE_MAX_FOLDER_DEPTH", 32)),
             use_data_interval=env("PIPELINE_USE_DATA_INTERVAL", "true").strip().lower() not in ("0", "false", "no"),
+            fetch_allow_addresses=env("PIPELINE_FETCH_ALLOW_ADDRESSES", ""),
+            fetch_max_redirects=int(env("PIPELINE_FETCH_MAX_REDIRECTS", 5)),
         )
 
 

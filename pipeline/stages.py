@@ -98,7 +98,8 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
         from pipeline.fetch import Fetcher
 
         return Fetcher(settings.user_agent, settings.fetch_timeout_s, settings.fetch_retries, max_bytes,
-                       respect_robots=settings.respect_robots)
+                       respect_robots=settings.respect_robots, allow_addresses=settings.fetch_allow_addresses,
+                       max_redirects=settings.fetch_max_redirects)
 
     result = ing.ingest_sources(src.resolve(source), opts, fetcher)
     _write(staging / "raw.parquet", [asdict(r) for r in result.documents])

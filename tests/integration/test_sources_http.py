@@ -19,6 +19,12 @@ from tests.fixtures.webserver import FixtureServer
 AGENT = "news-event-pipeline-test/1.0 (+https://example.invalid/bot)"
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback(monkeypatch):
+    # The fixture server is on 127.0.0.1, which fetching refuses unless it is listed.
+    monkeypatch.setenv("PIPELINE_FETCH_ALLOW_ADDRESSES", "127.0.0.1")
+
+
 @pytest.fixture
 def server():
     with FixtureServer() as srv:
@@ -26,7 +32,8 @@ def server():
 
 
 def fetcher(**kw) -> Fetcher:
-    args = dict(user_agent=AGENT, timeout_s=2.0, retries=2, max_bytes=200_000, backoff_s=0.05)
+    args = dict(user_agent=AGENT, timeout_s=2.0, retries=2, max_bytes=200_000, backoff_s=0.05,
+                allow_addresses="127.0.0.1")
     args.update(kw)
     return Fetcher(**args)
 
@@ -63,6 +70,34 @@ def test_missing_robots_txt_allows_fetching(server, tmp_path):
     server.root = Path(__file__).resolve().parent.parent / "fixtures" / "web" / "articles"  # has no robots.txt
     with fetcher() as f:
         assert b"EU and Japan" in f.fetch(server.base + "/eu-japan.html").content
+
+
+def test_a_redirect_to_a_path_the_targets_robots_txt_disallows_is_not_followed(server):
+    with FixtureServer() as other:  # another origin, with its own robots.txt
+        target = other.base + "/private/secret.html"
+        with fetcher() as f, pytest.raises(FetchError, match="robots.txt .* disallows fetching /private/secret.html"
+                                                             ".*redirected from"):
+            f.fetch(server.base + "/redirect?to=" + target)
+        assert other.hits["/robots.txt"] == 1 and other.hits["/private/secret.html"] == 0
+        with fetcher() as f:  # an allowed path on the other origin is followed
+            page = f.fetch(server.base + "/redirect?to=" + other.base + "/articles/eu-japan.html")
+        assert b"EU and Japan" in page.content and page.final_url.startswith(other.base)
+
+
+def test_non_public_addresses_are_refused_unless_listed(server):
+    with fetcher(allow_addresses="") as f, pytest.raises(FetchError, match="non-public address 127.0.0.1"):
+        f.fetch(server.base + "/articles/eu-japan.html")
+    assert server.hits["/articles/eu-japan.html"] == 0
+    with fetcher() as f, pytest.raises(FetchError, match="non-public address 10.1.2.3"):
+        f.fetch(server.base + "/redirect?to=http://10.1.2.3/latest/meta-data/")
+    with fetcher() as f, pytest.raises(FetchError, match="non-public address 169.254.169.254"):
+        f.fetch("http://169.254.169.254/latest/meta-data/")
+
+
+def test_redirect_loops_end_at_the_limit(server):
+    with fetcher(max_redirects=3) as f, pytest.raises(FetchError, match="redirected more than 3 times"):
+        f.fetch(server.base + "/loop")
+    assert server.hits["/loop"] == 4
 
 
 def test_transient_errors_are_retried_a_bounded_number_of_times(server, caplog):
