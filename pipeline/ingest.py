@@ -679,11 +679,13 @@ def ingest_feed(source: Source, opts: Options, fetcher=None) -> IngestResult:
             try:
                 link = check_url(link)
             except FetchError as exc:
-                if not content:  # a summary alone is not an article, and its link cannot be fetched
+                if not content and not entry.get("summary"):  # nothing of the entry can be read
                     result.rejections.append(Rejection(link, f"feed entry link is not followed: {exc}", None,
                                                        source.name))
                     continue
-                link = ""  # the entry's own text is still read; the link is never followed
+                # The entry's own text (its content, else its summary) is still read; the link never is.
+                # feedparser takes an RSS <guid> as the link, and a guid need not be a URL.
+                link = ""
         uri = link or f"{feed_uri}#{entry.get('id') or number}"
         if link and link in opts.known.uris:
             result.skipped.append(InputRecord(link, "", source.name))

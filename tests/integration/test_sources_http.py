@@ -154,7 +154,7 @@ def test_feed_over_http(server):
         result = ing.ingest_feed(source, ing.Options(max_bytes=200_000), f)
     docs = {d.source_uri.replace(server.base, ""): d for d in result.documents}
     assert set(docs) == {"/articles/korea-deal.html", "/articles/eu-japan.html", "/flaky/canada-mexico.html",
-                         "/articles/old.html"}
+                         "/articles/old.html", "/feed.xml#8"}
     # full content in the feed: not fetched; summary only: the article page is fetched and extracted
     assert server.hits["/articles/korea-deal.html"] == 0
     assert docs["/articles/korea-deal.html"].text.startswith("South Korea and the United States")
@@ -168,11 +168,23 @@ def test_feed_over_http(server):
     assert "HTTP 404" in reasons["/articles/missing.html"]
     assert "no article body" in reasons["/articles/gallery.html"]
     assert "byte limit" in reasons["/huge"]
-    assert [r for u, r in reasons.items() if u.startswith("file:")] == [
-        "feed entry link is not followed: URL 'file://etc/passwd' is not an absolute http(s) URL; "
-        "only http and https are fetched"]
+    # a link that is not http(s) is never followed; the entry's summary is still read as its text
+    assert not any(u.startswith("file:") for u in reasons)
+    local = docs["/feed.xml#8"]
+    assert local.text == "A link that must never be followed." and local.url is None
     assert server.hits["/private/secret.html"] == 0
     assert not any(path.startswith("/etc") for path, _ in server.requests)
+
+
+def test_a_feed_entry_whose_guid_is_not_a_url_keeps_its_summary(server):
+    source = Source("wire", "feed", feed=server.base + "/guid-feed.xml")
+    with fetcher() as f:
+        result = ing.ingest_feed(source, ing.Options(max_bytes=200_000), f)
+    (doc,) = result.documents
+    assert doc.text.startswith("Trade ministers of Canada and Mexico met in Ottawa")
+    assert doc.title == "Ministers meet on grain" and doc.url is None
+    assert doc.source_uri == server.base + "/guid-feed.xml#wire-brief-20250305-0042"
+    assert [r.reason for r in result.rejections] == ["feed entry has no content, no summary and no link"]
 
 
 def test_feed_entries_outside_the_data_interval_are_left_for_their_own_run(server):
@@ -240,8 +252,9 @@ sources:
     warehouse = tmp_path / "events.duckdb"
     first = run_stages(config, warehouse, tmp_path / "run1", settings)
     # canada-mexico at two URLs (/flaky/ in the feed, /articles/ in the list) is one document
-    assert first["ingested"] == 4
-    assert first["rejected"] == 5
+    # plus the entry whose file: link is never followed, read from its summary
+    assert first["ingested"] == 5
+    assert first["rejected"] == 4
     rows = query(warehouse, """
         select p.source_uri, p.source_name, p.content_hash, p.fetched_at, p.site_name, d.title
         from document_provenance p join documents d using (doc_id) order by 1, 2""")
@@ -254,7 +267,8 @@ sources:
     assert by_uri["/articles/canada-mexico.html"][0][0] == "reading-list"
     assert by_uri["/flaky/canada-mexico.html"][0][0] == "times"
     assert query(warehouse, "select num_sources from documents where title like 'Canada and Mexico%'") == [(2,)]
-    assert query(warehouse, "select count(*) from rejected_documents where source_uri like 'file:%'") == [(1,)]
+    assert query(warehouse, "select count(*) from rejected_documents where source_uri like 'file:%'") == [(0,)]
+    assert query(warehouse, "select count(*) from document_provenance where source_uri like '%/feed.xml#8'") == [(1,)]
 
     before = dict(server.hits)
     second = run_stages(config, warehouse, tmp_path / "run2", settings)
@@ -264,4 +278,4 @@ sources:
     # the feed itself is re-read; loaded articles are not fetched again; rejected ones are retried
     assert "/articles/eu-japan.html" not in fetched_again and "/flaky/canada-mexico.html" not in fetched_again
     assert "/feed.xml" in fetched_again
-    assert query(warehouse, "select count(*) from rejected_documents") == [(5,)]  # recorded once
+    assert query(warehouse, "select count(*) from rejected_documents") == [(4,)]  # recorded once
