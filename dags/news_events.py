@@ -16,7 +16,9 @@ warehouse, where they are queried through the views `documents`, `events`,
 | `check` | data tests on the public views (unique ids, non-null keys, relationships); fails loudly |
 
 Settings come from the environment: `PIPELINE_SOURCES` (a sources file), `PIPELINE_SOURCE` (a folder), `PIPELINE_WAREHOUSE`,
-`PIPELINE_SCHEDULE` (default `@hourly`), `PIPELINE_SPACY_MODEL`,
+`PIPELINE_SCHEDULE` (a cron expression or preset, default `@hourly`; each scheduled run covers the interval
+from the previous tick to its own and reads what arrived in it, a backfill reads each of its intervals once, and a
+manual run reads everything not yet loaded), `PIPELINE_SPACY_MODEL`,
 `PIPELINE_EXTRACT_BATCH_SIZE`. Re-running a run, or a retried task, gives the
 same warehouse as a clean run: every row is keyed by a content hash.
 `PIPELINE_SCHEDULE=none` leaves only manual runs (UI, REST API, `airflow dags trigger`).
@@ -39,9 +41,14 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
+from airflow.timetables.interval import CronDataIntervalTimetable
+
 SCHEDULE = os.environ.get("PIPELINE_SCHEDULE", "@hourly")
 if SCHEDULE.strip().lower() in ("", "none", "manual"):
     SCHEDULE = None  # only runs triggered from the UI, the REST API or the CLI
+# A data-interval timetable: a scheduled run (or a backfill) covers [previous tick, this tick) and
+# reads what arrived in it. A plain cron string would give a zero-length interval in Airflow 3.
+TIMETABLE = CronDataIntervalTimetable(SCHEDULE, timezone="UTC") if SCHEDULE else None
 WRITER_POOL = os.environ.get("PIPELINE_WRITER_POOL", "duckdb_writer")
 # Bounds on a stuck task and a stuck run: with max_active_runs=1 a run that never ends would hold
 # back every later interval.
@@ -86,7 +93,7 @@ def explain_failure(context) -> None:
 
 @dag(
     dag_id="news_events",
-    schedule=SCHEDULE,
+    schedule=TIMETABLE,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -116,8 +123,8 @@ def news_events():
 
         settings = Settings.from_env()
         context = get_current_context()
-        since = context.get("data_interval_start") if settings.use_data_interval else None
-        until = context.get("data_interval_end") if settings.use_data_interval else None
+        since, until = stages.run_window(context["dag_run"].run_type, context.get("data_interval_start"),
+                                         context.get("data_interval_end"), settings.use_data_interval)
         staging = stages.run_dir(settings.staging_dir, context["run_id"])
         return stages.ingest(settings.source_spec(), staging, settings.max_document_bytes, since=since,
                              until=until, warehouse=settings.warehouse, settings=settings)

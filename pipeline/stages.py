@@ -74,6 +74,16 @@ def run_dir(staging_root: Path, run_id: str) -> Path:
 
 # ---- stages --------------------------------------------------------------------------------------
 
+def run_window(run_type, start: datetime | None, end: datetime | None,
+               use_data_interval: bool = True) -> tuple[datetime | None, datetime | None]:
+    """What an Airflow run reads: its data interval for scheduled runs and backfills, everything
+    (``(None, None)``) for manual and asset-triggered runs, whose interval is only a label."""
+    kind = str(getattr(run_type, "value", run_type) or "").lower()
+    if not use_data_interval or kind not in ("scheduled", "backfill") or start is None or end is None:
+        return None, None
+    return start, end
+
+
 def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = None, until: datetime | None = None,
            warehouse: Path | None = None, settings=None) -> str:
     """Read every article from ``source``; bad inputs become rejections, never errors.

@@ -49,10 +49,22 @@ def test_schedule_and_run_settings(dagbag):
     assert dag.get_task("load").pool_slots == 1
 
 
-def test_hourly_by_default(dagbag):
+def test_hourly_by_default_with_real_data_intervals(dagbag):
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
     dag = dagbag.dags["news_events"]
-    assert dag.schedule == "@hourly"
-    assert dag.timetable.expression == "0 * * * *"
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert dag.timetable.summary == "0 * * * *"
+    info = _next(dag.timetable, None)
+    assert info.data_interval.end - info.data_interval.start == timedelta(hours=1)
+
+
+def _next(timetable, last):
+    import pendulum
+    from airflow.timetables.base import TimeRestriction
+
+    return timetable.next_dagrun_info(last_automated_data_interval=last,
+                                      restriction=TimeRestriction(pendulum.datetime(2025, 1, 1, tz="UTC"), None, True))
 
 
 def test_schedule_is_configurable(monkeypatch):
@@ -63,5 +75,6 @@ def test_schedule_is_configurable(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     dag = module.news_events()
-    assert dag.schedule == "@daily"
-    assert dag.timetable.expression == "0 0 * * *"
+    assert dag.timetable.summary == "0 0 * * *"
+    info = _next(dag.timetable, None)
+    assert info.data_interval.end - info.data_interval.start == timedelta(days=1)
