@@ -78,3 +78,12 @@ def test_schedule_is_configurable(monkeypatch):
     assert dag.timetable.summary == "0 0 * * *"
     info = _next(dag.timetable, None)
     assert info.data_interval.end - info.data_interval.start == timedelta(days=1)
+
+
+def test_every_task_has_a_failure_hint_and_the_callbacks(dagbag):
+    from pipeline.failures import FAILURE_HINTS, log_failure
+
+    dag = dagbag.dags["news_events"]
+    assert set(FAILURE_HINTS) == {t.task_id for t in dag.tasks}
+    for t in dag.tasks:
+        assert t.on_failure_callback in (log_failure, [log_failure]), t.task_id
