@@ -15,6 +15,9 @@ warehouse, where they are queried through the views `documents`, `events`,
 | `load` | the only writer: one DuckDB transaction in the one-slot pool `duckdb_writer` |
 | `check` | data tests on the public views (unique ids, non-null keys, relationships); fails loudly |
 
+The `load` task produces the warehouse Asset (`news_events_warehouse`); the `events_digest` DAG is
+scheduled on it and writes an HTML digest of the new events after every load.
+
 Settings come from the environment: `PIPELINE_SOURCES` (a sources file), `PIPELINE_SOURCE` (a folder), `PIPELINE_WAREHOUSE`,
 `PIPELINE_SCHEDULE` (a cron expression or preset, default `@hourly`; each scheduled run covers the interval
 from the previous tick to its own and reads what arrived in it, a backfill reads each of its intervals once, and a
@@ -42,6 +45,7 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from pipeline.assets import WAREHOUSE_ASSET
 from pipeline.failures import log_failure
 
 SCHEDULE = os.environ.get("PIPELINE_SCHEDULE", "@hourly")
@@ -119,7 +123,8 @@ def news_events():
         return stages.extract(batch, Settings.from_env().spacy_model)
 
     # none_failed: a run whose documents are all unchanged has no extract tasks, and must still load.
-    @task(pool=WRITER_POOL, pool_slots=1, trigger_rule="none_failed")
+    # outlets: each load updates the warehouse Asset, which schedules events_digest.
+    @task(pool=WRITER_POOL, pool_slots=1, trigger_rule="none_failed", outlets=[WAREHOUSE_ASSET])
     def load(staging: str, mention_files: list[str]) -> dict[str, int]:
         """Load the run in one transaction; the pool keeps DuckDB's single writer single."""
         from pathlib import Path

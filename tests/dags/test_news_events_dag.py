@@ -20,8 +20,20 @@ def test_no_import_errors(dagbag):
 
 
 def test_one_dag_per_file_named_after_it(dagbag):
-    assert set(dagbag.dag_ids) == {"news_events"}
-    assert dagbag.dags["news_events"].fileloc.endswith("news_events.py")
+    assert set(dagbag.dag_ids) == {"news_events", "events_digest"}
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.fileloc.endswith(f"/{dag_id}.py")
+        assert dag.doc_md and dag_id in dag.doc_md
+
+
+def test_load_produces_the_warehouse_asset_that_schedules_the_digest(dagbag):
+    from pipeline.assets import WAREHOUSE_ASSET
+
+    load = dagbag.dags["news_events"].get_task("load")
+    assert WAREHOUSE_ASSET in load.outlets
+    assert WAREHOUSE_ASSET.uri.startswith("file:///") and WAREHOUSE_ASSET.uri.endswith(".duckdb")
+    digest = dagbag.dags["events_digest"]
+    assert list(digest.timetable.asset_condition.objects) == [WAREHOUSE_ASSET]
 
 
 def test_task_graph(dagbag):
