@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 from pipeline.settings import Settings
@@ -59,6 +61,23 @@ def print_table(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
     out.write("  ".join("-" * w for w in widths) + "\n")
     for row in cells:
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+
+def _json_value(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return str(value)
+
+
+def print_json(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
+    """Rows as one JSON array of objects, for scripts. ASCII-only, so no control or bidi character
+    in stored text reaches a terminal unescaped."""
+    json.dump([dict(zip(columns, row)) for row in rows], out, default=_json_value, ensure_ascii=True)
+    out.write("\n")
 
 
 class QueryRefused(Exception):
@@ -116,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--quiet", action="store_true", help="do not print the events table")
     q = sub.add_parser("query", help="run SQL against the warehouse")
     q.add_argument("sql")
+    q.add_argument("--format", choices=("table", "json"), default="table",
+                   help="table (default) or json: an array of objects, one per row")
     q.add_argument("--warehouse", type=Path, default=settings.warehouse)
     c = sub.add_parser("check", help="run the data checks")
     c.add_argument("--warehouse", type=Path, default=settings.warehouse)
@@ -133,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.quiet:
                 print_table(*query(args.warehouse, SUMMARY_SQL, settings))
         elif args.command == "query":
-            print_table(*query(args.warehouse, args.sql, settings))
+            (print_json if args.format == "json" else print_table)(*query(args.warehouse, args.sql, settings))
         elif args.command == "check":
             from pipeline import stages
 

@@ -21,6 +21,23 @@ def test_query_prints_a_table(seed_warehouse):
     assert any(line.startswith("meeting") for line in lines[2:])
 
 
+def test_query_prints_json_for_scripts(seed_warehouse):
+    import json
+
+    from tests.conftest import query
+
+    sql = ("select event_type, count(*) as n, min(event_date) as first_day, max(rate_pct) as top_rate "
+           "from events group by 1 order by 1")
+    result = cli("query", sql, "--format", "json", "--warehouse", str(seed_warehouse))
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    expected = query(seed_warehouse, sql)
+    assert [r["event_type"] for r in rows] == [e[0] for e in expected]
+    assert [r["n"] for r in rows] == [e[1] for e in expected]
+    assert [r["first_day"] for r in rows] == [e[2].isoformat() if e[2] else None for e in expected]
+    assert set(rows[0]) == {"event_type", "n", "first_day", "top_rate"}
+
+
 def test_bad_sql_is_one_readable_error_line(seed_warehouse):
     result = cli("query", "select nope from events", "--warehouse", str(seed_warehouse))
     assert result.returncode == 1
