@@ -54,8 +54,20 @@ def run_pipeline(source, warehouse: Path, settings: Settings, run_id: str | None
     return summary
 
 
+# C0/C1 controls (tab and newline kept out of cells too) and the bidirectional overrides/isolates
+# that can make a terminal show text other than what is stored.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe(value: str) -> str:
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xff else f"\\x{ord(m.group()):02x}",
+                       value)
+
+
 def print_table(columns: list[str], rows: list[tuple], out=sys.stdout) -> None:
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    """Rows as an aligned table; control and bidi characters in values are printed escaped."""
+    columns = [_safe(c) for c in columns]
+    cells = [[("" if v is None else _safe(str(v))) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
