@@ -10,7 +10,8 @@ from the Reuters-21578 pool, one third from the modern pool. Modern articles lon
 
 Selection ran in three rounds: the first 600 articles (batches 0-7, 64 of them doubly
 annotated), then 590 more drawn the same way from the articles not yet chosen (batches 8-15),
-to reach the corpus's event count, then 210 more (batches 16-18) to grow the training data.
+to reach the corpus's event count, then up to 210 more (batches 16-18) for a third annotation
+round. Training reads only the batches that have an annotation file in ``training/corpus/``.
 Earlier rows never change when a round is added.
 
 Each row names a pool article by ``doc`` plus the SHA-256 of its text, the batch that
