@@ -176,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # the CLI's contract is one readable line, not a traceback
+        from pipeline.stages import PublishFailed
+
+        if isinstance(exc, PublishFailed):
+            # the data landed, so this is not a failed run; exit 3 lets scripts tell the two apart
+            print(f"warning: {exc}", file=sys.stderr)
+            return 3
         if args.verbose:
             raise
         print(f"error: {type(exc).__name__}: {_duckdb_message(exc)}", file=sys.stderr)

@@ -188,6 +188,18 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
     return batches
 
 
+class PublishFailed(RuntimeError):
+    """The load committed, but the read copy could not be published: readers see the previous load."""
+
+    def __init__(self, warehouse: Path, summary: dict, cause: BaseException):
+        self.warehouse, self.summary = Path(warehouse), summary
+        super().__init__(
+            f"the load committed ({summary['ingested']} new documents, {summary['mentions']} mentions; "
+            f"{summary['events']} events in {warehouse}), but publishing the read copy failed: "
+            f"{type(cause).__name__}: {cause}. Queries read the previous load until a run publishes "
+            f"again; free disk space and re-run (unchanged inputs are skipped)")
+
+
 def stage_failure(stage: str, exc: BaseException) -> str:
     """The rejection reason for a document that raised in ``stage``."""
     return f"{stage} failed on this document ({type(exc).__name__}: {str(exc)[:300]}); the rest of the run went on"
@@ -289,7 +301,10 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
             "events": con.execute("select count(*) from events").fetchone()[0],
         }
         wh.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
-        wh.publish_read_copy(con, warehouse)  # readers query the copy, never waiting for this lock
+        try:
+            wh.publish_read_copy(con, warehouse)  # readers query the copy, never waiting for this lock
+        except Exception as exc:  # whatever broke the copy, the load itself has committed
+            raise PublishFailed(warehouse, summary, exc) from exc
     log.info("load: %(ingested)d new documents, %(skipped)d unchanged, %(rejected)d rejected, "
              "%(mentions)d mentions; warehouse holds %(events)d events", summary)
     return summary

@@ -113,6 +113,11 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
     """
     path = Path(path)
     target = read_copy_path(path)
+    # The write lock is held, so no other publisher is running: any temporary left here is
+    # from a writer that died mid-copy, and would otherwise stay on disk for good.
+    for stale in target.parent.glob(f"{target.name}.tmp-*"):
+        stale.unlink(missing_ok=True)
+        log.warning("removed %s, left by an interrupted publish", stale)
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     con.execute("checkpoint")
     try:
