@@ -152,6 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--warehouse", type=Path, default=settings.warehouse)
     c = sub.add_parser("check", help="run the data checks")
     c.add_argument("--warehouse", type=Path, default=settings.warehouse)
+    b = sub.add_parser("backup", help="write a consistent, checksum-verified copy of the warehouse")
+    b.add_argument("dest", type=Path, help="a file, or a folder to write events-<UTC>.duckdb in")
+    b.add_argument("--warehouse", type=Path, default=settings.warehouse)
+    r = sub.add_parser("restore", help="replace a damaged warehouse with its read copy or a backup")
+    r.add_argument("--from", dest="source", type=Path, default=None, metavar="FILE",
+                   help="a backup file (default: the read copy of the last good load)")
+    r.add_argument("--warehouse", type=Path, default=settings.warehouse)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -172,6 +179,17 @@ def main(argv: list[str] | None = None) -> int:
 
             names = stages.check(args.warehouse, settings.lock_timeout_s)
             print(f"all {len(names)} data checks passed")
+        elif args.command == "backup":
+            from pipeline.backup import backup
+
+            done = backup(args.warehouse, args.dest, settings.lock_timeout_s)
+            print(f"backed up {done.documents} documents and {done.events} events to {done.path}")
+        elif args.command == "restore":
+            from pipeline.backup import restore
+
+            done = restore(args.warehouse, args.source)
+            aside = f"; the replaced file is kept as {done.moved_aside}" if done.moved_aside else ""
+            print(f"restored {done.path}: {done.documents} documents, {done.events} events{aside}")
     except QueryRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -36,8 +36,26 @@ class WarehouseLocked(RuntimeError):
     """Another process holds the DuckDB file's single-writer lock."""
 
 
+class WarehouseCorrupt(RuntimeError):
+    """The warehouse file fails DuckDB's header or block checksums."""
+
+
 def _is_lock_error(exc: Exception) -> bool:
     return "lock" in str(exc).lower()
+
+
+_CORRUPTION = ("not a valid duckdb database file", "corrupt database file", "does not match stored checksum")
+
+
+def _corrupt(path: Path, exc: Exception) -> WarehouseCorrupt | None:
+    """The one-line way out when ``exc`` says the file at ``path`` is damaged, else None."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if not any(marker in message.lower() for marker in _CORRUPTION):
+        return None
+    return WarehouseCorrupt(
+        f"warehouse {path} is damaged ({message.removeprefix('IO Error: ')}); restore the last good load with "
+        f"`python -m pipeline restore --warehouse {path}` (from its read copy, or `--from BACKUP`), "
+        f"or move the file away and rebuild it with `python -m pipeline run`")
 
 
 # For connections that run SQL someone typed: DuckDB otherwise reads and writes any file
@@ -71,6 +89,8 @@ def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 6
             con = duckdb.connect(str(path), read_only=read_only, config=dict(SANDBOX_CONFIG) if sandboxed else {})
             break
         except duckdb.IOException as exc:
+            if (damaged := _corrupt(path, exc)) is not None:
+                raise damaged from exc
             if not _is_lock_error(exc):
                 raise
             if time.monotonic() >= deadline:
@@ -82,6 +102,11 @@ def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 6
             delay = min(delay * 2, 5.0)
     try:
         yield con
+    except duckdb.Error as exc:
+        # a damaged block surfaces only when a statement reads it, anywhere in the caller's work
+        if (damaged := _corrupt(path, exc)) is not None:
+            raise damaged from exc
+        raise
     finally:
         con.close()
 
