@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{summary['ingested']} documents ingested, {summary['skipped']} unchanged, "
                   f"{summary['rejected']} rejected; {summary['mentions']} mentions loaded; "
                   f"{summary['events']} events in {args.warehouse}")
+            if summary.get("deferred"):
+                print(f"{summary['deferred']} files were still being written and are left for the next run "
+                      "(PIPELINE_FILE_SETTLE_S)")
             if not args.quiet:
                 print_table(*query(args.warehouse, SUMMARY_SQL, settings))
         elif args.command == "query":

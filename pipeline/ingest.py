@@ -20,7 +20,7 @@ import re
 import stat
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -65,6 +65,8 @@ class IngestResult:
     inputs: list[InputRecord] = field(default_factory=list)  # one per document, same order
     skipped: list[InputRecord] = field(default_factory=list)  # already loaded and unchanged
     out_of_window: int = 0  # inputs dated outside the run's data interval (not this run's inputs)
+    # local files caught while being written (too recent, or changed while read): read by a later run
+    deferred: list[str] = field(default_factory=list)
     # what kept part of a source from being read at all (a folder that could not be listed or walked)
     errors: list[str] = field(default_factory=list)
     # sources that yielded nothing because of such an error: the run records its rejections, then fails
@@ -76,6 +78,7 @@ class IngestResult:
         self.inputs.extend(other.inputs)
         self.skipped.extend(other.skipped)
         self.out_of_window += other.out_of_window
+        self.deferred.extend(other.deferred)
         self.errors.extend(other.errors)
         self.failed_sources.extend(other.failed_sources)
 
@@ -100,11 +103,15 @@ class Options:
     until: datetime | None = None
     known: Known = Known()
     max_folder_depth: int = 32  # folder nesting walked below a source folder (PIPELINE_MAX_FOLDER_DEPTH)
+    # a local file modified less than this long ago may still be being written (PIPELINE_FILE_SETTLE_S)
+    settle_s: float = 0.0
 
-    def in_window(self, when: datetime | None, source: Source | None = None) -> bool:
+    def in_window(self, when: datetime | None, source: Source | None = None, slack_s: float = 0.0) -> bool:
         if when is None or (source is not None and not source.use_interval):
             return True
-        if self.since is not None and when < self.since:
+        # ``slack_s`` reaches back into the previous interval for what its run deferred; what that run
+        # did read is skipped as unchanged by size and mtime, without being read again
+        if self.since is not None and when < self.since - timedelta(seconds=slack_s):
             return False
         return self.until is None or when < self.until
 
@@ -397,7 +404,14 @@ def read_file(path: Path, max_bytes: int | Options = 2_000_000, source_name: str
             if known_hash is not None:  # same size and mtime as when loaded: unchanged, not even read
                 result.skipped.append(InputRecord(uri, known_hash, source_name, size, mtime_ns=st.st_mtime_ns))
                 return result
+        if opts.settle_s and st.st_mtime_ns > read_at_ns - int(opts.settle_s * 1e9):
+            result.deferred.append(uri)  # a copy in progress would become a truncated document for good
+            return result
         data = path.read_bytes()
+        after = path.stat()
+        if len(data) != size or (after.st_size, after.st_mtime_ns) != (size, st.st_mtime_ns):
+            result.deferred.append(uri)  # written to while it was read
+            return result
     except FileNotFoundError:
         reject(VANISHED)
         return result
@@ -561,7 +575,7 @@ def _folder_file(path: Path, uri: str, root: Path, source: Source, opts: Options
                                            None, source.name))
         return result
     mtime = datetime.fromtimestamp(st.st_mtime, tz=timezone.utc)
-    if not opts.in_window(mtime, source):
+    if not opts.in_window(mtime, source, slack_s=opts.settle_s):
         result.out_of_window += 1
         return result
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -766,6 +780,10 @@ def ingest_sources(sources: Iterable[Source], opts: Options, fetcher_factory=Non
                 part.failed_sources.append(f"source {source.name!r} yielded nothing: {part.errors[0]}")
             log.info("source %s: %d documents, %d unchanged, %d rejected, %d outside the data interval",
                      source.name, len(part.documents), len(part.skipped), len(part.rejections), part.out_of_window)
+            if part.deferred:
+                log.warning("source %s: %d files were being written (modified less than PIPELINE_FILE_SETTLE_S=%gs "
+                            "ago, or changed while read), e.g. %s; the next run reads them", source.name,
+                            len(part.deferred), opts.settle_s, part.deferred[0])
             result.extend(part)
     finally:
         if fetcher is not None:

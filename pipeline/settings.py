@@ -32,6 +32,7 @@ class Settings:
     respect_robots: bool = True
     min_english_ratio: float = 0.10
     max_folder_depth: int = 32
+    file_settle_s: float = 2.0
     use_data_interval: bool = True
     # Non-public addresses fetching may reach (comma-separated addresses or networks); none by default.
     fetch_allow_addresses: str = ""
@@ -61,6 +62,7 @@ class Settings:
             respect_robots=env("PIPELINE_RESPECT_ROBOTS", "true").strip().lower() not in ("0", "false", "no"),
             min_english_ratio=float(env("PIPELINE_MIN_ENGLISH_RATIO", 0.10)),
             max_folder_depth=int(env("PIPELINE_MAX_FOLDER_DEPTH", 32)),
+            file_settle_s=float(env("PIPELINE_FILE_SETTLE_S", 2)),
             use_data_interval=env("PIPELINE_USE_DATA_INTERVAL", "true").strip().lower() not in ("0", "false", "no"),
             fetch_allow_addresses=env("PIPELINE_FETCH_ALLOW_ADDRESSES", ""),
             fetch_max_redirects=int(env("PIPELINE_FETCH_MAX_REDIRECTS", 5)),

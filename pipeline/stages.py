@@ -101,7 +101,7 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
     if since is not None and until is not None and since >= until:
         since = until = None  # a manual run (or an empty interval) takes everything
     opts = ing.Options(max_bytes=max_bytes, min_english_ratio=settings.min_english_ratio, since=since, until=until,
-                       max_folder_depth=settings.max_folder_depth,
+                       max_folder_depth=settings.max_folder_depth, settle_s=settings.file_settle_s,
                        known=_known_inputs(warehouse, settings.lock_timeout_s) if warehouse else ing.Known())
 
     def fetcher():  # only feeds and URL lists fetch; httpx is not imported for a folder of files
@@ -116,6 +116,7 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
     _write(staging / "rejected.parquet", [asdict(r) for r in result.rejections])
     _write(staging / "inputs.parquet", [_flat_row(r) for r in result.inputs])
     _write(staging / "skipped.parquet", [_flat_row(r) for r in result.skipped])
+    _write(staging / "deferred.parquet", [{"source_uri": uri} for uri in result.deferred])
     window = f" in {since:%Y-%m-%d %H:%M}..{until:%Y-%m-%d %H:%M}" if since and until else ""
     log.info("ingest: %d documents read, %d unchanged skipped, %d inputs rejected, %d outside the data interval "
              "from %s%s", len(result.documents), len(result.skipped), len(result.rejections), result.out_of_window,
@@ -299,6 +300,7 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
             "skipped": len(docs) - len(failed) - len(extracted) + len(skipped_inputs),
             "rejected": len(rejections), "mentions": counts["mentions"],
             "events": con.execute("select count(*) from events").fetchone()[0],
+            "deferred": len(_read(staging / "deferred.parquet")) if (staging / "deferred.parquet").exists() else 0,
         }
         wh.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
         try:

@@ -17,6 +17,9 @@ os.environ["AIRFLOW_HOME"] = str(_airflow_home)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+# Tests write their inputs a moment before a run reads them; tests/integration/test_file_settle.py
+# covers the settle period itself.
+os.environ.setdefault("PIPELINE_FILE_SETTLE_S", "0")
 
 
 def pytest_sessionfinish(session, exitstatus):
