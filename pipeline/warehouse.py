@@ -426,6 +426,10 @@ def load(
             "fetched_at": d.fetched_at, "loaded_at": now,
         } for d in new_sources.values()], _SOURCE_SCHEMA)
 
+        retired = _supersede(con, [(d.doc_id, d.source_uri) for d in documents], now)
+        # A retired document's mentions go too: its events must stop counting it.
+        extracted = sorted(set(extracted) | retired)
+
         # Blocks whose old mentions go away must be re-resolved too, or their events would keep stale links.
         old_blocks = {row[0] for row in con.execute(
             "select distinct block_key from raw_mentions where doc_id in (select unnest(?::varchar[]))",
@@ -448,7 +452,7 @@ def load(
         _insert(con, "raw_mention_actors", [{
             "mention_id": mid, "role": a.role, "country_code": a.code, "actor_name": a.name,
         } for mid, m in unique_mentions.items() for a in m.actors], _ACTOR_SCHEMA)
-        per_doc: dict[str, int] = {doc_id: 0 for doc_id in extracted}
+        per_doc: dict[str, int] = {doc_id: 0 for doc_id in extracted if doc_id not in retired}
         for m in unique_mentions.values():
             per_doc[m.doc_id] = per_doc.get(m.doc_id, 0) + 1
         _insert(con, "raw_extractions", [{
@@ -464,6 +468,40 @@ def load(
         num_events = _resolve_blocks(con, blocks)
     return {"documents": len(new_docs), "sources": len(new_sources), "mentions": len(unique_mentions),
             "events_touched": num_events, "rejected": len(rejections)}
+
+
+_PAIR_SCHEMA = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string())])
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]], now: datetime) -> set[str]:
+    """Mark older contents of the loaded source URIs as superseded; return the documents left with no source.
+
+    A URI loaded again with content it had before makes that (document, URI) pair current again.
+    Retired documents lose their extraction, so the same text loaded again is extracted afresh.
+    """
+    if not pairs:
+        return set()
+    rows = [{"doc_id": d, "source_uri": u} for d, u in set(pairs)]
+    with _registered(con, "_loaded_sources", rows, _PAIR_SCHEMA):
+        con.execute("""
+            update raw_document_sources s set superseded_at = null
+            from _loaded_sources l
+            where s.doc_id = l.doc_id and s.source_uri = l.source_uri and s.superseded_at is not null""")
+        older = [r[0] for r in con.execute("""
+            select distinct s.doc_id from raw_document_sources s join _loaded_sources l using (source_uri)
+            where s.doc_id <> l.doc_id and s.superseded_at is null""").fetchall()]
+        if not older:
+            return set()
+        con.execute("""
+            update raw_document_sources s set superseded_at = ?
+            from _loaded_sources l
+            where s.source_uri = l.source_uri and s.doc_id <> l.doc_id and s.superseded_at is null""", [now])
+    retired = {r[0] for r in con.execute("""
+        select doc_id from raw_document_sources where doc_id in (select unnest(?::varchar[]))
+        group by doc_id having count(*) filter (where superseded_at is null) = 0""", [sorted(older)]).fetchall()}
+    if retired:
+        log.info("%d documents superseded by new contents of their source URIs", len(retired))
+    return retired
 
 
 def _new_rejections(con, rejections: Sequence[Rejection], now: datetime) -> list[dict]:
