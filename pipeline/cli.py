@@ -31,24 +31,29 @@ order by e.event_type, e.event_date nulls last, actors
 
 
 def run_pipeline(source, warehouse: Path, settings: Settings, run_id: str | None = None,
-                 since: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
+                 since: datetime | None = None, until: datetime | None = None, progress=None) -> dict[str, int]:
     """Every stage in one process, through the same staging files the DAG uses.
 
     ``source`` is a folder, a sources file or a list of sources; by default every input is read
-    (no ``since``/``until``), and inputs already loaded unchanged are skipped.
+    (no ``since``/``until``), and inputs already loaded unchanged are skipped. ``progress`` is a
+    ``pipeline.progress.Progress`` (default: none shown).
     """
     from pipeline import stages
     from pipeline.extract import EXTRACTOR_VERSION
+    from pipeline.progress import Progress
+
+    progress = progress or Progress()
 
     started_at = datetime.now(timezone.utc)
     run_id = run_id or f"cli-{started_at:%Y%m%dT%H%M%S%f}"
     with tempfile.TemporaryDirectory(prefix="pipeline-") as tmp:
         staging = Path(tmp)
         stages.ingest(source, staging, settings.max_document_bytes, since=since, until=until,
-                      warehouse=warehouse, settings=settings)
+                      warehouse=warehouse, settings=settings, progress=progress)
         batches = stages.normalise(staging, warehouse, EXTRACTOR_VERSION, settings.extract_batch_size,
-                                   settings.lock_timeout_s)
-        mention_paths = stages.extract_batches(batches, settings.spacy_model, settings.extract_workers)
+                                   settings.lock_timeout_s, progress=progress)
+        mention_paths = stages.extract_batches(batches, settings.spacy_model, settings.extract_workers,
+                                               progress=progress)
         summary = stages.load(staging, warehouse, mention_paths, run_id, started_at, settings.lock_timeout_s)
     stages.check(warehouse, settings.lock_timeout_s)
     return summary
@@ -144,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                      help="only files modified / feed entries published at or after this time (ISO 8601, UTC)")
     run.add_argument("--until", type=_timestamp, default=None, help="... and before this time")
     run.add_argument("--warehouse", type=Path, default=settings.warehouse)
-    run.add_argument("--quiet", action="store_true", help="do not print the events table")
+    run.add_argument("--quiet", action="store_true", help="do not print the events table or progress bars")
     q = sub.add_parser("query", help="run SQL against the warehouse")
     q.add_argument("sql")
     q.add_argument("--format", choices=("table", "json"), default="table",
@@ -166,7 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             source = args.source or args.sources or settings.source_spec()
-            summary = run_pipeline(source, args.warehouse, settings, since=args.since, until=args.until)
+            from pipeline.progress import for_terminal
+
+            summary = run_pipeline(source, args.warehouse, settings, since=args.since, until=args.until,
+                                   progress=for_terminal(args.quiet))
             print(f"{summary['ingested']} documents ingested, {summary['skipped']} unchanged, "
                   f"{summary['rejected']} rejected; {summary['mentions']} mentions loaded; "
                   f"{summary['events']} events in {args.warehouse}")

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pipeline.models import RawDocument, Rejection, content_hash
 from pipeline.sources import Source
@@ -105,6 +105,7 @@ class Options:
     max_folder_depth: int = 32  # folder nesting walked below a source folder (PIPELINE_MAX_FOLDER_DEPTH)
     # a local file modified less than this long ago may still be being written (PIPELINE_FILE_SETTLE_S)
     settle_s: float = 0.0
+    tick: Callable[[], None] = field(default=lambda: None, compare=False)  # once per input, for progress
 
     def in_window(self, when: datetime | None, source: Source | None = None, slack_s: float = 0.0) -> bool:
         if when is None or (source is not None and not source.use_interval):
@@ -543,6 +544,7 @@ def ingest_folder(folder: Path, max_bytes: int = 2_000_000, source: Source | Non
     root = folder.resolve()
     result = IngestResult()
     for path, problem in _folder_entries(folder, source.recursive, opts.max_folder_depth):
+        opts.tick()
         uri = path.absolute().as_uri()
         if problem is not None:
             result.rejections.append(Rejection(uri, problem, None, source.name))
@@ -681,6 +683,7 @@ def ingest_feed(source: Source, opts: Options, fetcher=None) -> IngestResult:
         log.warning("feed %s is not well-formed (%s); read %d entries anyway", feed_uri,
                     parsed.get("bozo_exception"), len(parsed.entries))
     for number, entry in enumerate(parsed.entries, start=1):
+        opts.tick()
         when = _entry_time(entry)
         if not opts.in_window(when, source):
             result.out_of_window += 1
@@ -740,6 +743,7 @@ def ingest_urls(source: Source, opts: Options, fetcher) -> IngestResult:
 
     result = IngestResult()
     for url in source.urls:
+        opts.tick()
         try:
             check_url(url)
         except FetchError as exc:

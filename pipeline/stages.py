@@ -85,7 +85,7 @@ def run_window(run_type, start: datetime | None, end: datetime | None,
 
 
 def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = None, until: datetime | None = None,
-           warehouse: Path | None = None, settings=None) -> str:
+           warehouse: Path | None = None, settings=None, progress=None) -> str:
     """Read every article from ``source``; bad inputs become rejections, never errors.
 
     ``source`` is a folder (the CLI's ``--source DIR``), a sources file (``sources.yml``) or a list of
@@ -100,9 +100,11 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
     settings = settings or Settings.from_env()
     if since is not None and until is not None and since >= until:
         since = until = None  # a manual run (or an empty interval) takes everything
+    counter = _progress(progress).stage("ingest", unit="inputs")
     opts = ing.Options(max_bytes=max_bytes, min_english_ratio=settings.min_english_ratio, since=since, until=until,
                        max_folder_depth=settings.max_folder_depth, settle_s=settings.file_settle_s,
-                       known=_known_inputs(warehouse, settings.lock_timeout_s) if warehouse else ing.Known())
+                       known=_known_inputs(warehouse, settings.lock_timeout_s) if warehouse else ing.Known(),
+                       tick=counter.advance)
 
     def fetcher():  # only feeds and URL lists fetch; httpx is not imported for a folder of files
         from pipeline.fetch import Fetcher
@@ -111,7 +113,8 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
                        respect_robots=settings.respect_robots, allow_addresses=settings.fetch_allow_addresses,
                        max_redirects=settings.fetch_max_redirects)
 
-    result = ing.ingest_sources(src.resolve(source), opts, fetcher)
+    with counter:
+        result = ing.ingest_sources(src.resolve(source), opts, fetcher)
     _write(staging / "raw.parquet", [asdict(r) for r in result.documents])
     _write(staging / "rejected.parquet", [asdict(r) for r in result.rejections])
     _write(staging / "inputs.parquet", [_flat_row(r) for r in result.inputs])
@@ -144,8 +147,14 @@ def _known_inputs(warehouse: Path, lock_timeout_s: float):
         return wh.known_inputs(con, EXTRACTOR_VERSION)
 
 
+def _progress(progress):
+    from pipeline.progress import LogProgress
+
+    return progress if progress is not None else LogProgress()
+
+
 def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size: int,
-              lock_timeout_s: float = 60.0) -> list[str]:
+              lock_timeout_s: float = 60.0, progress=None) -> list[str]:
     """Normalise raw articles and split those needing extraction into batches.
 
     Documents already extracted by this extractor version are skipped (only
@@ -158,7 +167,9 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
     rejections = [Rejection(**r) for r in _read(staging / "rejected.parquet")]
     docs: dict[str, Document] = {}
     sources: list[dict] = []
+    counter = _progress(progress).stage("normalise", len(raws))
     for raw in raws:
+        counter.advance()
         try:
             doc = norm.normalise(raw)
         except Exception as exc:  # one article's failure is its own rejection, never the run's
@@ -173,6 +184,7 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
         docs.setdefault(doc.doc_id, doc)
         sources.append({"doc_id": doc.doc_id, "source_uri": raw.source_uri, "source_name": raw.source_name,
                         "url": raw.url, "fetched_at": raw.fetched_at})
+    counter.close()
     known: dict[str, str | None] = {}
     if docs and Path(warehouse).exists():
         with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
@@ -210,7 +222,11 @@ def _rejections_path(mentions_path: Path) -> Path:
     return mentions_path.with_name(mentions_path.name.replace(".mentions.parquet", ".rejected.parquet"))
 
 
-def extract(batch_path: str, model_name: str | None = None) -> str:
+# Documents per extraction call: small enough for progress lines, large enough to keep spaCy's batching.
+EXTRACT_CHUNK = 50
+
+
+def extract(batch_path: str, model_name: str | None = None, progress=None) -> str:
     """Extract one batch; returns the Parquet file of its mentions.
 
     When the batch raises, each of its documents is extracted alone, and the ones that still raise
@@ -223,18 +239,22 @@ def extract(batch_path: str, model_name: str | None = None) -> str:
     # the spaCy English model is only the rule baseline's; the trained extractor loads its own pipelines
     nlp = load_nlp(model_name) if selected_extractor() == "rules" else None
     failed: list[dict] = []
-    try:
-        mentions = extract_mentions(docs, nlp)
-    except Exception as batch_exc:
-        log.warning("extract: batch %s raised (%s); extracting its documents one by one",
-                    Path(batch_path).name, type(batch_exc).__name__)
-        mentions = []
-        for doc in docs:
+    mentions = []
+    with _progress(progress).stage(f"extract {Path(batch_path).stem}", len(docs)) as counter:
+        for i in range(0, len(docs), EXTRACT_CHUNK):
+            chunk = docs[i:i + EXTRACT_CHUNK]
             try:
-                mentions.extend(extract_mentions([doc], nlp))
-            except Exception as exc:
-                log.warning("extract: document %s rejected: %s: %s", doc.doc_id, type(exc).__name__, exc)
-                failed.append({"doc_id": doc.doc_id, "reason": stage_failure("extract", exc)})
+                mentions.extend(extract_mentions(chunk, nlp))
+            except Exception as chunk_exc:
+                log.warning("extract: a chunk of %s raised (%s); extracting its documents one by one",
+                            Path(batch_path).name, type(chunk_exc).__name__)
+                for doc in chunk:
+                    try:
+                        mentions.extend(extract_mentions([doc], nlp))
+                    except Exception as exc:
+                        log.warning("extract: document %s rejected: %s: %s", doc.doc_id, type(exc).__name__, exc)
+                        failed.append({"doc_id": doc.doc_id, "reason": stage_failure("extract", exc)})
+            counter.advance(len(chunk))
     out = Path(batch_path).with_name(Path(batch_path).stem + ".mentions.parquet")
     _write(_rejections_path(out), failed)
     write_mentions(out, mentions)
@@ -243,21 +263,35 @@ def extract(batch_path: str, model_name: str | None = None) -> str:
     return str(out)
 
 
-def extract_batches(batches: list[str], model_name: str | None = None, workers: int = 1) -> list[str]:
+def extract_batches(batches: list[str], model_name: str | None = None, workers: int = 1,
+                    progress=None) -> list[str]:
     """``extract`` over every batch, in ``workers`` processes when there is more than one batch.
 
     The DAG gets this parallelism from mapped tasks; the CLI gets it here. Each worker loads its own
     model, so a worker only pays off for runs of several batches.
     """
-    workers = max(1, min(workers, len(batches)))
-    if workers == 1:
-        return [extract(batch, model_name) for batch in batches]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from pipeline.progress import Progress
 
-    # spawn, not fork: the parent may hold DuckDB and spaCy threads that a forked child would inherit mid-state
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(extract, batches, [model_name] * len(batches)))
+    workers = max(1, min(workers, len(batches)))
+    sizes = {batch: pq.read_metadata(batch).num_rows for batch in batches}
+    quiet = Progress()  # the counter here, in the parent, counts whole batches as they finish
+    with _progress(progress).stage("extract", sum(sizes.values())) as counter:
+        if workers == 1:
+            out = []
+            for batch in batches:
+                out.append(extract(batch, model_name, quiet))
+                counter.advance(sizes[batch])
+            return out
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the parent may hold DuckDB and spaCy threads that a forked child would inherit mid-state
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(extract, batch, model_name, quiet) for batch in batches]
+            for batch, future in zip(batches, futures):
+                future.result()
+                counter.advance(sizes[batch])
+            return [f.result() for f in futures]
 
 
 def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: str,

@@ -1,10 +1,11 @@
 """The command line as a user runs it: subprocesses, exit codes and output."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SEEDS
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -61,3 +62,37 @@ def test_check_command_reports_the_checks_that_passed(seed_warehouse):
     result = cli("check", "--warehouse", str(seed_warehouse))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("all ") and "data checks passed" in result.stdout
+
+
+def test_run_shows_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    # a new pseudo-terminal is 0x0; a real one has a size, and bars are drawn to its width
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--source", str(SEEDS), "--warehouse",
+                             str(tmp_path / "tty.duckdb")], cwd=ROOT, stdout=secondary, stderr=subprocess.PIPE)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closes when the process exits
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait(timeout=600) == 0
+    os.close(primary)
+    text = shown.decode("utf-8", "replace")
+    assert "normalise" in text and "extract" in text and "documents/s" in text
+    assert "documents ingested" in text  # the summary still ends the run
+
+    piped = subprocess.run([sys.executable, "-m", "pipeline", "run", "--source", str(SEEDS), "--warehouse",
+                            str(tmp_path / "pipe.duckdb")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert piped.returncode == 0
+    assert "documents/s" not in piped.stdout + piped.stderr
+    assert "documents ingested" in piped.stdout.splitlines()[0]
