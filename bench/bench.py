@@ -16,7 +16,9 @@
        excluded from (b)'s time and included in (a)'s, so the ratio is conservative;
    (a') a second run of (a) over the unchanged input and warehouse;
    (c) a coreference micro-benchmark: `pipeline.coref.resolve_events` over 100,000
-       synthetic mentions.
+       synthetic mentions;
+   (d) hostile inputs, each normalised and extracted alone: a 100 KB article made only of
+       event sentences, and a 16 KB one repeating a trigger 1,500 times.
 3. Prints the figures issue 7 asks for. No thresholds are asserted here or in tests;
    the targets are printed next to the figures.
 """
@@ -281,6 +283,54 @@ def child_coref(n: int) -> dict:
             "peak_rss_mb": _peak_rss_mb()}
 
 
+# Hostile inputs: an article made only of event sentences, and one repeating a trigger word. Built from
+# templates over ISO country names, so no sentence is taken from any article.
+_HOSTILE_TEMPLATES = (
+    "{a} imposed a {r} percent tariff on imports of {g} from {b} on Monday, officials said.",
+    "Officials from {a} and {b} met in {c} on Tuesday to discuss {g} quotas and the tariff.",
+    "{a} banned exports of {g} to {b} and said the ban would take effect on Friday.",
+    "{a} and {b} signed an agreement on {g} trade, and {c} said it would join the talks.",
+)
+_GOODS = ("steel", "rice", "wheat", "solar panels", "aluminium", "sugar", "cars", "textiles", "copper", "soybeans")
+
+
+def hostile_articles(size: int = 100_000, seed: int = 5) -> dict[str, str]:
+    import pycountry
+
+    rng = random.Random(seed)
+    names = sorted(c.name for c in pycountry.countries if "," not in c.name and "(" not in c.name)
+    sentences, length = [], 0
+    while length < size:
+        a, b, c = rng.sample(names, 3)
+        sentence = rng.choice(_HOSTILE_TEMPLATES).format(a=a, b=b, c=c, g=rng.choice(_GOODS), r=rng.randint(5, 90))
+        sentences.append(sentence)
+        length += len(sentence) + 1
+    paragraphs = [" ".join(sentences[i:i + 6]) for i in range(0, len(sentences), 6)]
+    dense = "date 2025-03-03\n\nTrade measures\n" + "\n\n".join(paragraphs) + "\n"
+    repeated = "date 2025-03-03\n\nThe tariff\n" + " ".join(["the tariff"] * 1500) + ".\n"
+    return {"event-dense 100 KB article": dense, "16 KB article repeating one trigger": repeated}
+
+
+def child_hostile() -> dict:
+    """CPU seconds to normalise and extract each hostile article alone, model loaded beforehand."""
+    from pipeline.extract import extract_mentions, selected_extractor
+    from pipeline.ingest import parse_txt
+    from pipeline.nlp import load_event_model, load_nlp
+    from pipeline.normalise import normalise
+
+    nlp = load_nlp()
+    if selected_extractor() != "rules":
+        load_event_model()
+    out = {}
+    for name, text in hostile_articles().items():
+        c0, t0 = _cpu_s(), time.perf_counter()
+        doc = normalise(parse_txt(text, f"file:///bench/{len(out)}.txt"))
+        mentions = extract_mentions([doc], nlp if selected_extractor() == "rules" else None)
+        out[name] = {"chars": len(text), "sentences": len(doc.sentences), "mentions": len(mentions),
+                     "cpu_s": _cpu_s() - c0, "wall_s": time.perf_counter() - t0}
+    return out
+
+
 def run_child(kind: str, **kwargs) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
     for key, value in kwargs.items():
@@ -379,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
             result = child_naive(args.corpus)
         elif args.child == "coref":
             result = child_coref(args.n)
+        elif args.child == "hostile":
+            result = child_hostile()
         else:
             raise SystemExit(f"unknown child {args.child}")
         print(json.dumps(result, default=str))
@@ -409,7 +461,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {naive['wall_s']:.1f}s", flush=True)
         print(f"(c) coreference over {args.coref_mentions:,} mentions ...", flush=True)
         coref = run_child("coref", n=args.coref_mentions)
+        print("(d) hostile articles, one at a time ...", flush=True)
+        hostile = run_child("hostile")
+        hostile.pop("process_s", None)
         figures = report(counts["articles"], counts["words"], first, naive, second, coref)
+        figures["hostile"] = hostile
+        for name, h in hostile.items():
+            print(f"hostile input, {name} ({h['chars']:,} chars, {h['sentences']} sentences, {h['mentions']} "
+                  f"mentions): {h['cpu_s']:.2f} CPU s   target <= 5 s")
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
     finally:
