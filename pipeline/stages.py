@@ -270,16 +270,14 @@ def extract_batches(batches: list[str], model_name: str | None = None, workers: 
     The DAG gets this parallelism from mapped tasks; the CLI gets it here. Each worker loads its own
     model, so a worker only pays off for runs of several batches.
     """
-    from pipeline.progress import Progress
-
     workers = max(1, min(workers, len(batches)))
     sizes = {batch: pq.read_metadata(batch).num_rows for batch in batches}
-    quiet = Progress()  # the counter here, in the parent, counts whole batches as they finish
+    # This counter, in the parent, counts whole batches as they finish; each ``extract`` logs its own.
     with _progress(progress).stage("extract", sum(sizes.values())) as counter:
         if workers == 1:
             out = []
             for batch in batches:
-                out.append(extract(batch, model_name, quiet))
+                out.append(extract(batch, model_name))
                 counter.advance(sizes[batch])
             return out
         import multiprocessing
@@ -287,7 +285,7 @@ def extract_batches(batches: list[str], model_name: str | None = None, workers: 
 
         # spawn, not fork: the parent may hold DuckDB and spaCy threads that a forked child would inherit mid-state
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(extract, batch, model_name, quiet) for batch in batches]
+            futures = [pool.submit(extract, batch, model_name) for batch in batches]
             for batch, future in zip(batches, futures):
                 future.result()
                 counter.advance(sizes[batch])

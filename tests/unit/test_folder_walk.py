@@ -80,7 +80,7 @@ def test_a_tree_2200_levels_deep_is_walked_to_the_depth_limit(tmp_path):
 def test_a_file_that_vanishes_after_listing_is_reported_as_vanished(tmp_path, monkeypatch):
     shutil.copy(GOOD, tmp_path / "stays.txt")
     shutil.copy(GOOD, tmp_path / "goes.txt")
-    listed = ing._folder_entries
+    listed = ing.folders._folder_entries
 
     def listing_then_delete(*args, **kwargs):  # the file is deleted for real, between listing and reading
         for path, problem in listed(*args, **kwargs):
@@ -88,7 +88,7 @@ def test_a_file_that_vanishes_after_listing_is_reported_as_vanished(tmp_path, mo
                 path.unlink()
             yield path, problem
 
-    monkeypatch.setattr(ing, "_folder_entries", listing_then_delete)
+    monkeypatch.setattr(ing.folders, "_folder_entries", listing_then_delete)
     result = ing.ingest_folder(tmp_path)
     assert [_name(d.source_uri) for d in result.documents] == ["stays.txt"]
     reason = _reasons(result)["goes.txt"]
