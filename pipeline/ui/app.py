@@ -1,0 +1,152 @@
+"""The Events page and its JSON API, a FastAPI app the Airflow api-server mounts at ``/events``.
+
+Airflow does not protect plugin apps: every route here depends on ``signed_in_user``, which
+validates the caller's Airflow JWT the way the REST API does (``Authorization: Bearer`` first,
+else the ``_token`` cookie the UI sets), so an anonymous request gets 401 and a bad token 403.
+
+Reads go to the warehouse's read copy (``reader_path``), opened read-only and sandboxed per
+request, so the page never waits for a running load and sees the last completed one.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Iterator, Literal
+
+import duckdb
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from pipeline.ui import queries
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_FILES = {"events.js": "text/javascript", "events.css": "text/css"}
+_bearer = HTTPBearer(auto_error=False)
+
+EventType = Literal["meeting", "agreement", "tariff", "trade_restriction"]
+Role = Literal["participant", "imposer", "target"]
+SortKey = Literal[tuple(queries.SORT_COLUMNS)]  # type: ignore[valid-type]
+Country = Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,5}$")]
+
+
+async def signed_in_user(request: Request,
+                         bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+    """The Airflow user behind the request, by the REST API's own rules (``get_user``)."""
+    # Imported here: plugins are loaded by every Airflow component, the security module only matters
+    # in the api-server.
+    from airflow.api_fastapi.core_api.security import get_user
+
+    return await get_user(request, None, bearer)
+
+
+def warehouse_path(request: Request) -> Path:
+    """The warehouse the app was made for, else ``PIPELINE_WAREHOUSE`` as it is now."""
+    if request.app.state.warehouse is not None:
+        return Path(request.app.state.warehouse)
+    from pipeline.settings import Settings
+
+    return Settings.from_env().warehouse
+
+
+def connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only, sandboxed connection to the read copy for the length of one request."""
+    from pipeline import warehouse as wh
+
+    path = wh.reader_path(warehouse_path(request))
+    if not path.exists():
+        raise HTTPException(503, f"no warehouse at {path} yet: run the news_events DAG "
+                                 "(or `python -m pipeline run`) to build it")
+    with wh.connect(path, read_only=True, lock_timeout_s=5, sandboxed=True) as con:
+        yield con
+
+
+Con = Annotated[duckdb.DuckDBPyConnection, Depends(connection)]
+Warehouse = Annotated[Path, Depends(warehouse_path)]
+
+
+def create_app(warehouse: Path | None = None) -> FastAPI:
+    """The app; ``warehouse`` defaults to ``PIPELINE_WAREHOUSE``, read at each request."""
+    app = FastAPI(title="Events", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(signed_in_user)])
+    app.state.warehouse = warehouse
+    api = APIRouter(prefix="/api")
+
+    @app.get("/", response_class=HTMLResponse)
+    def page() -> HTMLResponse:
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"),
+                            headers={"Cache-Control": "no-store"})
+
+    @app.get("/static/{name}")
+    def static(name: str) -> FileResponse:
+        if name not in STATIC_FILES:
+            raise HTTPException(404, "no such file")
+        return FileResponse(STATIC / name, media_type=STATIC_FILES[name])
+
+    @app.get("/digest/latest", response_class=HTMLResponse)
+    def latest_digest(warehouse: Warehouse) -> FileResponse:
+        path = _latest_digest(warehouse)
+        if path is None:
+            raise HTTPException(404, "no digest yet: unpause the events_digest DAG; it writes one after each load")
+        return FileResponse(path, media_type="text/html")
+
+    @api.get("/digest")
+    def digest_info(warehouse: Warehouse) -> dict:
+        path = _latest_digest(warehouse)
+        return {"name": path.name if path else None, "href": "digest/latest" if path else None}
+
+    @api.get("/events")
+    def events(
+        con: Con,
+        type: EventType | None = None,
+        country: Country = None,
+        role: Role | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        status: Annotated[str | None, Query(max_length=40)] = None,
+        q: Annotated[str | None, Query(max_length=200)] = None,
+        sort: SortKey = "date",
+        order: Literal["asc", "desc"] = "desc",
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 25,
+    ) -> dict:
+        flt = queries.EventFilter(type=type, country=country.upper() if country else None, role=role,
+                                  date_from=date_from, date_to=date_to, status=status or None, q=q or None)
+        return queries.list_events(con, flt, sort=sort, order=order, page=page, page_size=page_size)
+
+    @api.get("/events/{event_id}")
+    def event(con: Con, event_id: Annotated[str, PathParam(max_length=100)]) -> dict:
+        found = queries.event_detail(con, event_id)
+        if found is None:
+            raise HTTPException(404, f"no event {event_id}")
+        return found
+
+    @api.get("/charts/weekly")
+    def weekly(con: Con) -> dict:
+        return queries.weekly_counts(con)
+
+    @api.get("/charts/tariff_rates")
+    def tariff_rates(con: Con, imposer: Country = None, target: Country = None) -> dict:
+        return queries.tariff_rates(con, imposer.upper() if imposer else None, target.upper() if target else None)
+
+    @api.get("/charts/pairs")
+    def pairs(con: Con, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict:
+        return queries.country_pairs(con, limit)
+
+    @api.get("/charts/runs")
+    def runs(con: Con, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> dict:
+        return queries.runs(con, limit)
+
+    app.include_router(api)
+    return app
+
+
+def _latest_digest(warehouse: Path) -> Path | None:
+    from pipeline.digest import reports_dir
+
+    found = sorted(reports_dir(warehouse).glob("digest-*.html"))
+    return found[-1] if found else None
+
+
+app = create_app()

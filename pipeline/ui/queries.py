@@ -1,0 +1,265 @@
+"""The Events page's reads: parameterised SQL over the public views of the warehouse's read copy.
+
+Every function takes an open (read-only, sandboxed) DuckDB connection and returns plain dicts and
+lists that serialise to JSON. Filter values only ever travel as bound parameters; the one piece of
+SQL chosen by the caller, the sort column, is looked up in ``SORT_COLUMNS`` and never interpolated
+from the request.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+# The date an event is placed at: its own date, else the day it was first reported.
+EVENT_DAY = "coalesce(e.event_date, e.first_reported_at::date)"
+
+SORT_COLUMNS = {
+    "date": EVENT_DAY,
+    "type": "e.event_type",
+    "status": "e.status",
+    "rate": "e.rate_pct",
+    "confidence": "e.confidence",
+    "documents": "e.num_documents",
+    "mentions": "e.num_mentions",
+    "reported": "e.first_reported_at",
+}
+ORDERS = {"asc": "asc", "desc": "desc"}
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    type: str | None = None
+    country: str | None = None
+    role: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str | None = None
+    q: str | None = None
+
+    def params(self) -> dict:
+        return {
+            "type": self.type, "country": self.country, "role": self.role,
+            "date_from": self.date_from, "date_to": self.date_to, "status": self.status,
+            "q": None if not self.q else "%" + _escape_like(self.q) + "%",
+        }
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_WHERE = f"""
+where ($type::varchar is null or e.event_type = $type)
+  and ($status::varchar is null or e.status = $status)
+  and ($date_from::date is null or {EVENT_DAY} >= $date_from)
+  and ($date_to::date is null or {EVENT_DAY} <= $date_to)
+  and (($country::varchar is null and $role::varchar is null) or exists (
+        select 1 from event_actors x
+        where x.event_id = e.event_id
+          and ($country::varchar is null or x.country_code = $country)
+          and ($role::varchar is null or x.role = $role)))
+  and ($q::varchar is null or exists (
+        select 1 from event_mentions m
+        where m.event_id = e.event_id and m.sentence ilike $q escape '\\'))
+"""
+
+# Per event: its actors, and the evidence of its earliest report (the sentence shown in the list).
+_ACTORS = """
+select event_id, list({'role': role, 'country': country_code, 'name': actor_name}
+                      order by role, country_code) as actors
+from event_actors group by event_id
+"""
+_EVIDENCE = """
+select m.event_id,
+       arg_min(m.sentence, (coalesce(d.published_date::timestamptz, d.fetched_at), m.doc_id, m.char_start)) as evidence,
+       arg_min(d.title, (coalesce(d.published_date::timestamptz, d.fetched_at), m.doc_id, m.char_start)) as title
+from event_mentions m join documents d using (doc_id)
+group by m.event_id
+"""
+
+
+def _rows(cur) -> list[dict]:
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def list_events(con, flt: EventFilter, sort: str = "date", order: str = "desc",
+                page: int = 1, page_size: int = 25) -> dict:
+    """One page of events matching ``flt``, with the total count over all pages."""
+    sort_sql = SORT_COLUMNS[sort]  # KeyError for anything not whitelisted; the app validates first
+    order_sql = ORDERS[order]
+    params = flt.params()
+    total = con.execute(f"select count(*) from events e {_WHERE}", params).fetchone()[0]
+    rows = _rows(con.execute(f"""
+        with actors as ({_ACTORS}), evidence as ({_EVIDENCE})
+        select e.event_id, e.event_type, e.event_date, {EVENT_DAY} as event_day, e.status, e.rate_pct,
+               e.alt_rates, e.confidence, e.num_mentions, e.num_documents, e.num_sources,
+               e.first_reported_at, coalesce(a.actors, []) as actors, v.evidence, v.title
+        from events e
+        left join actors a using (event_id)
+        left join evidence v using (event_id)
+        {_WHERE}
+        order by {sort_sql} {order_sql} nulls last, e.event_id
+        limit $limit offset $offset
+    """, {**params, "limit": page_size, "offset": (page - 1) * page_size}))
+    return {"total": total, "page": page, "page_size": page_size, "sort": sort, "order": order, "events": rows}
+
+
+def _link(url: str | None) -> str | None:
+    """Only web links leave the warehouse as links: a stored ``javascript:`` URL must not become one."""
+    if url and urlsplit(url).scheme.lower() in ("http", "https"):
+        return url
+    return None
+
+
+def _find_all(sentence: str, needle: str | None) -> list[tuple[int, int]]:
+    if not needle or not needle.strip():
+        return []
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle.strip()), sentence, flags=re.IGNORECASE)]
+
+
+def evidence_spans(sentence: str, trigger: str | None, trigger_at: int | None,
+                   actors: list[dict], date_text: str | None) -> list[dict]:
+    """Character spans of the trigger, the arguments and the date inside the evidence sentence.
+
+    The trigger's offset is stored; actors and dates are stored as text, so they are found in the
+    sentence (every occurrence, case-insensitive). Overlapping spans are dropped, first kind wins.
+    """
+    spans: list[dict] = []
+    if trigger and trigger_at is not None and sentence[trigger_at:trigger_at + len(trigger)] == trigger:
+        spans.append({"start": trigger_at, "end": trigger_at + len(trigger), "kind": "trigger"})
+    else:
+        spans += [{"start": s, "end": e, "kind": "trigger"} for s, e in _find_all(sentence, trigger)[:1]]
+    for actor in actors:
+        spans += [{"start": s, "end": e, "kind": actor["role"]} for s, e in _find_all(sentence, actor.get("name"))]
+    spans += [{"start": s, "end": e, "kind": "date"} for s, e in _find_all(sentence, date_text)[:1]]
+    kept: list[dict] = []
+    for span in spans:
+        if all(span["end"] <= k["start"] or span["start"] >= k["end"] for k in kept):
+            kept.append(span)
+    for span in kept:
+        span["text"] = sentence[span["start"]:span["end"]]
+    return sorted(kept, key=lambda s: s["start"])
+
+
+def event_detail(con, event_id: str) -> dict | None:
+    """The event, every mention with its evidence and spans, its documents, and its story's other events."""
+    events = _rows(con.execute(f"""
+        select e.event_id, e.event_type, e.event_date, {EVENT_DAY} as event_day, e.status, e.rate_pct,
+               e.alt_rates, e.confidence, e.num_mentions, e.num_documents, e.num_sources, e.first_reported_at
+        from events e where e.event_id = $id
+    """, {"id": event_id}))
+    if not events:
+        return None
+    event = events[0]
+    event["actors"] = _rows(con.execute(
+        "select role, country_code, actor_name from event_actors where event_id = $id order by role, country_code",
+        {"id": event_id}))
+    mentions = _rows(con.execute("""
+        select m.mention_id, m.doc_id, m.sentence, m.char_start, m.char_end, m.trigger_text,
+               s.trigger_start - m.char_start as trigger_at, m.event_date, m.date_text, m.rate_pct,
+               m.alt_rates, m.status, m.confidence, m.extractor_version,
+               d.title, d.source_name, d.source_uri, d.url, d.published_date, d.story_id
+        from event_mentions m
+        join stg_mentions s using (mention_id)
+        join documents d on d.doc_id = m.doc_id
+        where m.event_id = $id
+        order by d.published_date nulls last, m.doc_id, m.char_start
+    """, {"id": event_id}))
+    actors_by_mention: dict[str, list[dict]] = {}
+    for mention_id, role, code, name in con.execute("""
+        select a.mention_id, a.role, a.country_code, a.actor_name
+        from raw_mention_actors a join event_mentions m using (mention_id)
+        where m.event_id = $id order by a.role, a.country_code
+    """, {"id": event_id}).fetchall():
+        actors_by_mention.setdefault(mention_id, []).append({"role": role, "country": code, "name": name})
+    for m in mentions:
+        m["actors"] = actors_by_mention.get(m["mention_id"], [])
+        m["spans"] = evidence_spans(m["sentence"], m["trigger_text"], m["trigger_at"], m["actors"], m["date_text"])
+        m["link"] = _link(m.pop("url"))
+    event["mentions"] = mentions
+    event["story_events"] = _rows(con.execute(f"""
+        with stories as (
+            select distinct d.story_id from event_mentions m join documents d using (doc_id) where m.event_id = $id
+        )
+        select distinct e.event_id, e.event_type, {EVENT_DAY} as event_day, e.status, e.rate_pct, e.num_documents
+        from events e
+        join event_mentions m on m.event_id = e.event_id
+        join documents d on d.doc_id = m.doc_id
+        where d.story_id in (select story_id from stories) and e.event_id <> $id
+        order by event_day nulls last, e.event_id
+    """, {"id": event_id}))
+    return event
+
+
+def weekly_counts(con) -> dict:
+    """Events per ISO week (Monday) by type, placed at their date or first report."""
+    rows = _rows(con.execute(f"""
+        select date_trunc('week', {EVENT_DAY})::date as week, e.event_type, count(*) as events
+        from events e where {EVENT_DAY} is not null
+        group by all order by week, e.event_type
+    """))
+    return {"rows": rows}
+
+
+def tariff_rates(con, imposer: str | None, target: str | None) -> dict:
+    """Tariff rates of one (imposer, target) pair over time; the busiest pair when none is given."""
+    pairs = _rows(con.execute("""
+        select imposer, target, count(*) as events
+        from tariffs where rate_pct is not null and imposer is not null
+        group by all order by events desc, imposer, target nulls last
+    """))
+    if imposer is None and target is None and pairs:
+        imposer, target = pairs[0]["imposer"], pairs[0]["target"]
+    points = _rows(con.execute("""
+        select t.event_id, coalesce(t.event_date, t.first_reported_at::date) as day, t.rate_pct, t.status,
+               t.imposer, t.target
+        from tariffs t
+        where t.rate_pct is not null
+          and ($imposer::varchar is null or t.imposer = $imposer)
+          and ($target::varchar is null or t.target = $target)
+          and coalesce(t.event_date, t.first_reported_at::date) is not null
+        order by day, t.first_reported_at, t.event_id
+    """, {"imposer": imposer, "target": target}))
+    return {"imposer": imposer, "target": target, "pairs": pairs, "points": points}
+
+
+def country_pairs(con, limit: int = 10) -> dict:
+    """The country pairs that share the most events (unordered: USA-IND and IND-USA are one pair)."""
+    rows = _rows(con.execute("""
+        with pairs as (
+            select distinct a.event_id, a.country_code as a, b.country_code as b
+            from event_actors a join event_actors b
+              on a.event_id = b.event_id and a.country_code < b.country_code
+        )
+        select p.a, p.b, count(*) as events,
+               count(*) filter (where e.event_type = 'meeting') as meeting,
+               count(*) filter (where e.event_type = 'agreement') as agreement,
+               count(*) filter (where e.event_type = 'tariff') as tariff,
+               count(*) filter (where e.event_type = 'trade_restriction') as trade_restriction
+        from pairs p join events e using (event_id)
+        group by all order by events desc, p.a, p.b limit $limit
+    """, {"limit": limit}))
+    return {"rows": rows}
+
+
+def runs(con, limit: int = 50) -> dict:
+    """The latest runs: documents loaded, skipped and rejected, with the reasons of the new rejections.
+
+    A rejected input is recorded once, by the first run that met it, so a run's reasons cover the
+    inputs it rejected for the first time; ``num_rejected`` counts every rejection of the run.
+    """
+    rows = _rows(con.execute("""
+        select run_id, started_at, finished_at, num_ingested, num_skipped, num_rejected, num_mentions, num_events
+        from raw_runs order by started_at desc, run_id limit $limit
+    """, {"limit": limit}))
+    for run in rows:
+        run["reasons"] = _rows(con.execute("""
+            select reason, count(*) as documents from rejected_documents
+            where detected_at between $start and coalesce($end, now())
+            group by reason order by documents desc, reason
+        """, {"start": run["started_at"], "end": run["finished_at"]}))
+    rows.reverse()
+    return {"rows": rows}
