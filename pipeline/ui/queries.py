@@ -117,7 +117,9 @@ def _link(url: str | None) -> str | None:
 def _find_all(sentence: str, needle: str | None) -> list[tuple[int, int]]:
     if not needle or not needle.strip():
         return []
-    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle.strip()), sentence, flags=re.IGNORECASE)]
+    # Whole words only: the actor "US" is not the "us" in "Russia".
+    pattern = r"(?<!\w)" + re.escape(needle.strip()) + r"(?!\w)"
+    return [(m.start(), m.end()) for m in re.finditer(pattern, sentence, flags=re.IGNORECASE)]
 
 
 def evidence_spans(sentence: str, trigger: str | None, trigger_at: int | None,
@@ -125,7 +127,8 @@ def evidence_spans(sentence: str, trigger: str | None, trigger_at: int | None,
     """Character spans of the trigger, the arguments and the date inside the evidence sentence.
 
     The trigger's offset is stored; actors and dates are stored as text, so they are found in the
-    sentence (every occurrence, case-insensitive). Overlapping spans are dropped, first kind wins.
+    sentence (every whole-word occurrence, case-insensitive). Overlapping spans are dropped, the
+    first kind wins.
     """
     spans: list[dict] = []
     if trigger and trigger_at is not None and sentence[trigger_at:trigger_at + len(trigger)] == trigger:

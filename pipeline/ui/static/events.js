@@ -132,7 +132,7 @@ async function openEvent(eventId) {
         + ` · first reported ${e.first_reported_at || "?"} · id ${e.event_id}`),
       el("p", { class: "legend" }, ["trigger", "imposer", "target", "participant", "date"].map(k =>
         el("mark", { class: "k-" + k }, k)).flatMap(m => [m, " "])),
-      el("h3", {}, "Evidence"), mentions,
+      el("h3", {}, "Evidence"), ...mentions,
       el("h3", {}, "Other events of the same story"), story);
     for (const a of box.querySelectorAll("a[data-event-id]")) {
       a.addEventListener("click", ev => { ev.preventDefault(); openEvent(a.dataset.eventId); });
@@ -154,8 +154,14 @@ function noData(root, label) {
   root.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "no-data" }, label));
 }
 
+// Counts get whole-number ticks: the axis top is rounded up to a multiple of the step.
+function countAxis(max) {
+  const step = Math.max(1, Math.ceil(max / 4));
+  return step * Math.max(1, Math.ceil(max / step));
+}
+
 function axisY(root, max, fmt) {
-  const ticks = 4;
+  const ticks = fmt ? 4 : Math.min(4, max);
   for (let i = 0; i <= ticks; i++) {
     const v = (max * i) / ticks, y = M.top + (H - M.top - M.bottom) * (1 - i / ticks);
     root.append(svg("line", { x1: M.left, x2: W - M.right, y1: y, y2: y, stroke: "#eee" }));
@@ -180,9 +186,9 @@ function drawWeekly(data) {
   const x = t => M.left + ((t - t0) / (t1 - t0)) * plotW;
   const totals = {};
   for (const r of data.rows) totals[r.week] = (totals[r.week] || 0) + r.events;
-  const max = Math.max(...Object.values(totals));
+  const max = countAxis(Math.max(...Object.values(totals)));
   axisY(root, max);
-  const barW = Math.max(2, (7 * DAY / (t1 - t0)) * plotW - 1);
+  const barW = Math.min(40, Math.max(2, (7 * DAY / (t1 - t0)) * plotW - 1));
   for (const week of weeks) {
     let y = M.top + plotH;
     for (const type of TYPES) {
@@ -264,7 +270,7 @@ function drawRuns(data) {
   reasons.replaceChildren();
   if (!rows.length) { noData(root, "no runs recorded"); box.replaceChildren(root); return; }
   const plotW = W - M.left - M.right, plotH = H - M.top - M.bottom;
-  const max = Math.max(1, ...rows.map(r => Math.max(r.num_ingested || 0, r.num_rejected || 0)));
+  const max = countAxis(Math.max(1, ...rows.map(r => Math.max(r.num_ingested || 0, r.num_rejected || 0))));
   axisY(root, max);
   const slot = plotW / rows.length, barW = Math.max(1.5, Math.min(18, slot / 2 - 1));
   rows.forEach((r, i) => {
