@@ -74,6 +74,30 @@ _stack_error: str | None = None
 _run_error: str | None = None
 
 
+def checkout_pythonpath(meta_dir: Path) -> str:
+    """A PYTHONPATH under which Airflow runs this checkout: its package, and its metadata first.
+
+    The metadata carries the entry points (the ``airflow.plugins`` one among them). Built here because
+    .venv may hold an editable install of another checkout of the project, whose package and entry
+    points Airflow would otherwise load.
+    """
+    from setuptools import build_meta
+
+    meta_dir.mkdir(parents=True, exist_ok=True)
+    egg_info = ROOT / "news_event_pipeline.egg-info"
+    had_egg_info = egg_info.exists()
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        build_meta.prepare_metadata_for_build_wheel(str(meta_dir))
+    finally:
+        os.chdir(cwd)
+        if not had_egg_info:  # a second copy of the metadata on the path would load the plugin twice
+            shutil.rmtree(egg_info, ignore_errors=True)
+    rest = os.environ.get("PYTHONPATH")
+    return os.pathsep.join([str(meta_dir), str(ROOT)] + ([rest] if rest else []))
+
+
 def _services_unavailable() -> str | None:
     for name, port in (("PostgreSQL", 5432), ("Redis", 6379)):
         try:
@@ -172,6 +196,7 @@ def celery_stack_session(tmp_path_factory) -> Iterator[Stack]:
         "PIPELINE_SOURCE": str(source), "PIPELINE_WAREHOUSE": str(data / "events.duckdb"),
         "PIPELINE_EXTRACT_BATCH_SIZE": "1",  # two seed articles -> two mapped extract tasks
         "PIPELINE_SCHEDULE": "none",  # unpausing must not add a scheduled run next to ours
+        "PYTHONPATH": checkout_pythonpath(stack_dir / "meta"),  # this checkout's code and Events plugin
     })
     started = time.monotonic()
     try:

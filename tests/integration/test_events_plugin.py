@@ -368,26 +368,15 @@ def test_the_plugin_is_an_airflow_plugins_entry_point():
 
 
 def test_airflow_discovers_the_plugin_from_the_package_metadata(tmp_path):
-    """`airflow plugins` finds it through the entry point, with metadata built from this pyproject.toml.
+    """`airflow plugins` finds it through the entry point, in metadata built from this pyproject.toml."""
+    from tests.integration.celery_stack import checkout_pythonpath
 
-    The shared .venv may hold an editable install of another checkout, so the metadata is built
-    here and put first on the path, as an install of this checkout would.
-    """
-    from setuptools import build_meta
-
-    meta = tmp_path / "meta"
-    meta.mkdir()
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        build_meta.prepare_metadata_for_build_wheel(str(meta))
-    finally:
-        os.chdir(cwd)
-    env = {**os.environ, "PYTHONPATH": f"{meta}{os.pathsep}{ROOT}", "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__PLUGINS_FOLDER": str(tmp_path / "no-plugins")}
+    env = {**os.environ, "PYTHONPATH": checkout_pythonpath(tmp_path / "meta"),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__PLUGINS_FOLDER": str(tmp_path / "no-plugins")}
     out = subprocess.run([sys.executable, "-m", "airflow", "plugins", "-o", "json"], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
+    assert "already registered" not in out.stdout + out.stderr
     plugins = json.loads(out.stdout[out.stdout.index("["):])
     (ours,) = [p for p in plugins if p["name"] == "news_events"]
     assert "pipeline.ui.plugin:EventsPlugin" in ours["source"]

@@ -115,6 +115,50 @@ def test_dag_docs_are_shown(page, celery_stack):
     page.keyboard.press("Escape")
 
 
+def test_events_page_needs_a_signed_in_user(celery_stack):
+    import httpx
+
+    for path in ("/events/", "/events/api/events", "/events/api/charts/weekly"):
+        assert httpx.get(celery_stack.base_url + path, timeout=30).status_code == 401, path
+
+
+def test_events_page_lists_filters_and_explains_events(page, celery_stack):
+    """The Events entry of the Browse menu opens the plugin's page inside the UI, over the run's warehouse."""
+    with celery_stack.client() as api:
+        everything = api.get("/events/api/events").json()
+        tariffs = api.get("/events/api/events", params={"type": "tariff"}).json()
+    assert 0 < tariffs["total"] < everything["total"]
+    page.goto(celery_stack.base_url + "/", wait_until="networkidle")
+    page.get_by_role("button", name="Browse").click()
+    page.get_by_role("menuitem", name="Events").click()
+    page.wait_for_url("**/plugin/events")
+    frame = page.frame_locator("iframe")
+    rows = frame.locator("#events tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == everything["total"]
+    page.screenshot(path=str(ARTIFACTS / "06-events-list.png"), full_page=True)
+
+    frame.locator("select[name=type]").select_option("tariff")
+    frame.get_by_role("button", name="Apply").click()
+    frame.get_by_text(f"page 1 of 1 · {tariffs['total']} events").wait_for()
+    assert rows.count() == tariffs["total"]
+    assert set(frame.locator("#events tbody tr td:nth-child(2)").all_inner_texts()) == {"tariff"}
+
+    rows.first.click()
+    mention = frame.locator("#detail .mention").first
+    mention.wait_for()
+    trigger = mention.locator("mark.k-trigger")
+    assert trigger.count() >= 1 and trigger.first.is_visible()
+    first = tariffs["events"][0]
+    assert trigger.first.inner_text().lower() in first["evidence"].lower()
+    assert frame.locator("#detail h2").inner_text().startswith("tariff")
+    page.screenshot(path=str(ARTIFACTS / "07-events-detail.png"), full_page=True)
+
+    for chart in ("weekly", "rates", "pairs", "runs"):
+        assert frame.locator(f"#chart-{chart} svg .mark").count() > 0, chart
+    frame.locator("#charts").screenshot(path=str(ARTIFACTS / "08-events-charts.png"))
+
+
 def test_failed_task_log_says_what_went_wrong(page, celery_stack):
     """Last: it leaves a failing run behind. The source folder disappears, so ingest fails."""
     import time
