@@ -50,34 +50,34 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-_WHERE = f"""
-where ($type::varchar is null or e.event_type = $type)
-  and ($status::varchar is null or e.status = $status)
-  and ($date_from::date is null or {EVENT_DAY} >= $date_from)
-  and ($date_to::date is null or {EVENT_DAY} <= $date_to)
-  and (($country::varchar is null and $role::varchar is null) or exists (
-        select 1 from event_actors x
-        where x.event_id = e.event_id
-          and ($country::varchar is null or x.country_code = $country)
-          and ($role::varchar is null or x.role = $role)))
-  and ($q::varchar is null or exists (
-        select 1 from event_mentions m
-        where m.event_id = e.event_id and m.sentence ilike $q escape '\\'))
-"""
+# One clause per filter; only the clauses of the filters that are set go into the query (a clause
+# that is always true still costs a scan of its subquery at 100,000 events). Values stay bound parameters.
+_CLAUSES = {
+    "type": "e.event_type = $type",
+    "status": "e.status = $status",
+    "date_from": f"{EVENT_DAY} >= $date_from",
+    "date_to": f"{EVENT_DAY} <= $date_to",
+    "actor": """e.event_id in (
+        select x.event_id from int_event_actors x
+        where ($country::varchar is null or x.country_code = $country)
+          and ($role::varchar is null or x.role = $role))""",
+    "q": """e.event_id in (
+        select m.event_id from event_mentions m where m.sentence ilike $q escape '\\')""",
+}
 
-# Per event: its actors, and the evidence of its earliest report (the sentence shown in the list).
-_ACTORS = """
-select event_id, list({'role': role, 'country': country_code, 'name': actor_name}
-                      order by role, country_code) as actors
-from event_actors group by event_id
-"""
-_EVIDENCE = """
-select m.event_id,
-       arg_min(m.sentence, (coalesce(d.published_date::timestamptz, d.fetched_at), m.doc_id, m.char_start)) as evidence,
-       arg_min(d.title, (coalesce(d.published_date::timestamptz, d.fetched_at), m.doc_id, m.char_start)) as title
-from event_mentions m join documents d using (doc_id)
-group by m.event_id
-"""
+
+def _where(flt: EventFilter) -> tuple[str, dict]:
+    """The ``where`` clause for ``flt`` and the parameters it binds."""
+    params = flt.params()
+    active = [k for k in ("type", "status", "date_from", "date_to", "q") if params[k] is not None]
+    if flt.country is not None or flt.role is not None:
+        active.append("actor")
+    if not active:
+        return "", {}
+    used = {k: params[k] for k in active if k != "actor"}
+    if "actor" in active:
+        used.update(country=params["country"], role=params["role"])
+    return "where " + "\n  and ".join(_CLAUSES[k] for k in active), used
 
 
 def _rows(cur) -> list[dict]:
@@ -87,23 +87,54 @@ def _rows(cur) -> list[dict]:
 
 def list_events(con, flt: EventFilter, sort: str = "date", order: str = "desc",
                 page: int = 1, page_size: int = 25) -> dict:
-    """One page of events matching ``flt``, with the total count over all pages."""
+    """One page of events matching ``flt``, with the total count over all pages.
+
+    The page is chosen from ``events`` alone; actors and evidence are then looked up for its rows
+    only, not computed for every event and joined before the ``limit``.
+    """
     sort_sql = SORT_COLUMNS[sort]  # KeyError for anything not whitelisted; the app validates first
     order_sql = ORDERS[order]
-    params = flt.params()
-    total = con.execute(f"select count(*) from events e {_WHERE}", params).fetchone()[0]
+    where, params = _where(flt)
     rows = _rows(con.execute(f"""
-        with actors as ({_ACTORS}), evidence as ({_EVIDENCE})
+        with ids as materialized (
+            select e.event_id, count(*) over () as total_rows
+            from events e
+            {where}
+            order by {sort_sql} {order_sql} nulls last, e.event_id
+            limit $limit offset $offset
+        ),
+        page as materialized (
+            select e.*, ids.total_rows from events e join ids using (event_id)
+        ),
+        actors as (
+            select x.event_id, list({{'role': x.role, 'country': x.country_code, 'name': x.actor_name}}
+                                    order by x.role, x.country_code) as actors
+            from int_event_actors x where x.event_id in (select event_id from page) group by x.event_id
+        ),
+        evidence as (
+            select m.event_id,
+                   arg_min(m.sentence, (coalesce(d.published_date::timestamptz, d.fetched_at), m.doc_id,
+                                        m.char_start)) as evidence,
+                   arg_min(d.title, (coalesce(d.published_date::timestamptz, d.fetched_at), m.doc_id,
+                                     m.char_start)) as title
+            from event_mentions m join documents d using (doc_id)
+            where m.event_id in (select event_id from page)
+            group by m.event_id
+        )
         select e.event_id, e.event_type, e.event_date, {EVENT_DAY} as event_day, e.status, e.rate_pct,
                e.alt_rates, e.confidence, e.num_mentions, e.num_documents, e.num_sources,
-               e.first_reported_at, coalesce(a.actors, []) as actors, v.evidence, v.title
-        from events e
+               e.first_reported_at, coalesce(a.actors, []) as actors, v.evidence, v.title, e.total_rows
+        from page e
         left join actors a using (event_id)
         left join evidence v using (event_id)
-        {_WHERE}
         order by {sort_sql} {order_sql} nulls last, e.event_id
-        limit $limit offset $offset
     """, {**params, "limit": page_size, "offset": (page - 1) * page_size}))
+    if rows:
+        total = rows[0]["total_rows"]
+    else:  # past the last page: the window had no row to report the count on
+        total = con.execute(f"select count(*) from events e {where}", params).fetchone()[0]
+    for row in rows:
+        del row["total_rows"]
     return {"total": total, "page": page, "page_size": page_size, "sort": sort, "order": order, "events": rows}
 
 
