@@ -215,14 +215,15 @@ def event_detail(con, event_id: str) -> dict | None:
         m["link"] = _link(m.pop("url"))
     event["mentions"] = mentions
     event["story_events"] = _rows(con.execute(f"""
-        with stories as (
-            select distinct d.story_id from event_mentions m join documents d using (doc_id) where m.event_id = $id
+        with docs as materialized (select doc_id, story_id from documents),
+        story_docs as (
+            select doc_id from docs where story_id in (
+                select d.story_id from event_mentions m join docs d using (doc_id) where m.event_id = $id)
         )
-        select distinct e.event_id, e.event_type, {EVENT_DAY} as event_day, e.status, e.rate_pct, e.num_documents
+        select e.event_id, e.event_type, {EVENT_DAY} as event_day, e.status, e.rate_pct, e.num_documents
         from events e
-        join event_mentions m on m.event_id = e.event_id
-        join documents d on d.doc_id = m.doc_id
-        where d.story_id in (select story_id from stories) and e.event_id <> $id
+        where e.event_id <> $id and e.event_id in (
+            select m.event_id from event_mentions m where m.doc_id in (select doc_id from story_docs))
         order by event_day nulls last, e.event_id
     """, {"id": event_id}))
     return event
