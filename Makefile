@@ -67,7 +67,8 @@ celery-stop:
 airflow: setup
 	bash scripts/airflow-standalone.sh
 
-## throughput vs naive spaCy, time per stage, peak RSS, re-run cost (issue 7); make bench BENCH_ARGS=--quick for 200 articles
+## throughput vs naive spaCy, time per stage, peak RSS, re-run cost (issue 7), Events page latency at 100,000 events;
+## make bench BENCH_ARGS=--quick for 200 articles and 5,000 events
 bench: setup
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 

@@ -470,6 +470,8 @@ def child_ui(n_events: int, work: Path, repeats: int = 30, warmups: int = 3) -> 
                 resp.raise_for_status()
                 return elapsed, resp.json()
 
+            # The first request after a publish builds the app's in-memory snapshot of the read copy.
+            cold_ms = get("events", dict(UI_PAGE_LOAD[0][2]))[0]
             ids = [e["event_id"] for e in get("events", {"page_size": 200, "sort": "documents"})[1]["events"]]
             detail = [(f"event detail #{i + 1}", f"events/{event_id}", {}) for i, event_id in
                       enumerate(ids[:: max(1, len(ids) // 5)][:5])]
@@ -487,7 +489,7 @@ def child_ui(n_events: int, work: Path, repeats: int = 30, warmups: int = 3) -> 
     finally:
         server.should_exit = True
         thread.join(10)
-    return {**built, "total_listed": first["total"], "endpoints": {k: latency_summary(v) for k, v in timings.items()},
+    return {**built, "total_listed": first["total"], "first_request_ms": cold_ms, "endpoints": {k: latency_summary(v) for k, v in timings.items()},
             "page_load": latency_summary(page_loads), "peak_rss_mb": _peak_rss_mb()}
 
 
@@ -575,6 +577,7 @@ def report_ui(ui: dict, out=sys.stdout) -> None:
     w(f"  {'endpoint':46}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}\n")
     for name, s in ui["endpoints"].items():
         w(f"  {name:46}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['max_ms']:>9.1f}\n")
+    w(f"  first request after the publish (builds the in-memory snapshot): {ui['first_request_ms']:.0f} ms\n")
     p = ui["page_load"]
     w(f"  {'page load (list + 4 charts, one after another)':46}{p['p50_ms']:>9.1f}{p['p95_ms']:>9.1f}"
       f"{p['max_ms']:>9.1f}   target p95 <= 300 ms\n")
