@@ -475,8 +475,11 @@ def child_ui(n_events: int, work: Path, repeats: int = 30, warmups: int = 3) -> 
             ids = [e["event_id"] for e in get("events", {"page_size": 200, "sort": "documents"})[1]["events"]]
             detail = [(f"event detail #{i + 1}", f"events/{event_id}", {}) for i, event_id in
                       enumerate(ids[:: max(1, len(ids) // 5)][:5])]
+            first_ms: dict[str, float] = {}
             for name, path, params in UI_PAGE_LOAD + UI_OTHER + tuple(detail):
-                for _ in range(warmups):
+                # The first request of each: the charts' answers are memoised per snapshot by the app.
+                first_ms[name] = get(path, params)[0]
+                for _ in range(warmups - 1):
                     get(path, params)
                 timings[name] = [get(path, params)[0] for _ in range(repeats)]
             # A page load: the five requests one after another, an upper bound of the browser's
@@ -489,7 +492,7 @@ def child_ui(n_events: int, work: Path, repeats: int = 30, warmups: int = 3) -> 
     finally:
         server.should_exit = True
         thread.join(10)
-    return {**built, "total_listed": first["total"], "first_request_ms": cold_ms, "endpoints": {k: latency_summary(v) for k, v in timings.items()},
+    return {**built, "total_listed": first["total"], "first_request_ms": cold_ms, "endpoints": {k: {**latency_summary(v), "first_ms": first_ms[k]} for k, v in timings.items()},
             "page_load": latency_summary(page_loads), "peak_rss_mb": _peak_rss_mb()}
 
 
@@ -574,9 +577,9 @@ def report_ui(ui: dict, out=sys.stdout) -> None:
     w(f"Events page: {ui['events']:,} events ({ui['mentions']:,} mentions) loaded by warehouse.load in "
       f"{ui['batches']} batches in {ui['load_s']:.1f}s; uvicorn on 127.0.0.1, httpx, "
       f"{ui['page_load']['n']} requests each after warm-up\n")
-    w(f"  {'endpoint':46}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}\n")
+    w(f"  {'endpoint':46}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'first ms':>10}\n")
     for name, s in ui["endpoints"].items():
-        w(f"  {name:46}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['max_ms']:>9.1f}\n")
+        w(f"  {name:46}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['max_ms']:>9.1f}{s['first_ms']:>10.1f}\n")
     w(f"  first request after the publish (builds the in-memory snapshot): {ui['first_request_ms']:.0f} ms\n")
     p = ui["page_load"]
     w(f"  {'page load (list + 4 charts, one after another)':46}{p['p50_ms']:>9.1f}{p['p95_ms']:>9.1f}"

@@ -63,10 +63,11 @@ class _ReadCopies:
     """
 
     def __init__(self) -> None:
-        self._open: dict[Path, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] = {}
+        self._open: dict[Path, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection, dict]] = {}
         self._lock = threading.Lock()
 
-    def cursor(self, path: Path) -> duckdb.DuckDBPyConnection | None:
+    def cursor(self, path: Path) -> tuple[duckdb.DuckDBPyConnection, dict] | None:
+        """A cursor on the snapshot of ``path``, and the snapshot's memo of chart answers."""
         try:
             st = path.stat()
         except FileNotFoundError:
@@ -76,8 +77,8 @@ class _ReadCopies:
             held = self._open.get(path)
             if held is None or held[0] != key:
                 # A request still on the previous snapshot keeps it alive until its cursor closes.
-                self._open[path] = held = (key, _snapshot(path))
-            return held[1].cursor()
+                self._open[path] = held = (key, _snapshot(path), {})
+            return held[1].cursor(), held[2]
 
 
 # The views the page's queries read that are joins or aggregates over many rows.
@@ -118,8 +119,10 @@ def connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
     if not path.exists():
         raise HTTPException(503, f"no warehouse at {path} yet: run the news_events DAG "
                                  "(or `python -m pipeline run`) to build it")
-    cursor = _read_copies.cursor(path) if path == wh.read_copy_path(warehouse) else None
-    if cursor is not None:
+    opened = _read_copies.cursor(path) if path == wh.read_copy_path(warehouse) else None
+    request.state.memo = None
+    if opened is not None:
+        cursor, request.state.memo = opened
         try:
             yield cursor
         finally:
@@ -127,6 +130,17 @@ def connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
         return
     with wh.connect(path, read_only=True, lock_timeout_s=5, sandboxed=True) as con:
         yield con
+
+
+def _memo(request: Request, key: tuple, compute):
+    """A chart's answer, computed once per snapshot: charts take no filters, and the snapshot is
+    replaced, memo and all, when a load publishes. Keys are bounded by the routes' validation."""
+    memo = getattr(request.state, "memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 Con = Annotated[duckdb.DuckDBPyConnection, Depends(connection)]
@@ -190,20 +204,21 @@ def create_app(warehouse: Path | None = None) -> FastAPI:
         return found
 
     @api.get("/charts/weekly")
-    def weekly(con: Con) -> dict:
-        return queries.weekly_counts(con)
+    def weekly(request: Request, con: Con) -> dict:
+        return _memo(request, ("weekly",), lambda: queries.weekly_counts(con))
 
     @api.get("/charts/tariff_rates")
-    def tariff_rates(con: Con, imposer: Country = None, target: Country = None) -> dict:
-        return queries.tariff_rates(con, imposer.upper() if imposer else None, target.upper() if target else None)
+    def tariff_rates(request: Request, con: Con, imposer: Country = None, target: Country = None) -> dict:
+        imposer, target = imposer.upper() if imposer else None, target.upper() if target else None
+        return _memo(request, ("tariff_rates", imposer, target), lambda: queries.tariff_rates(con, imposer, target))
 
     @api.get("/charts/pairs")
-    def pairs(con: Con, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict:
-        return queries.country_pairs(con, limit)
+    def pairs(request: Request, con: Con, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict:
+        return _memo(request, ("pairs", limit), lambda: queries.country_pairs(con, limit))
 
     @api.get("/charts/runs")
-    def runs(con: Con, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> dict:
-        return queries.runs(con, limit)
+    def runs(request: Request, con: Con, limit: Annotated[int, Query(ge=1, le=200)] = 30) -> dict:
+        return _memo(request, ("runs", limit), lambda: queries.runs(con, limit))
 
     app.include_router(api)
     return app
