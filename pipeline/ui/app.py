@@ -57,9 +57,10 @@ class _ReadCopies:
     At 100,000 events the ``events`` mart (an aggregate over every mention) costs 100-150 ms each
     time a query names it, and a page load names it in four requests; opening the file costs
     30-50 ms more per request. The read copy only changes when a load publishes it, so it is
-    copied into memory once per publish (about a second at 100,000 events) with ``events``
-    and the other marts it reads computed into tables; each request then gets a cursor on the snapshot. The copy on disk keeps
-    its views, so a backup taken from it restores to a warehouse whose marts still follow its loads.
+    copied into memory once per publish (1-2 s at 100,000 events, memory about the file's size)
+    with ``events`` and the other marts the page reads computed into tables; each request then
+    gets a cursor on the snapshot. The copy on disk keeps its views, so a backup taken from it
+    restores to a warehouse whose marts still follow its loads.
     """
 
     def __init__(self) -> None:
