@@ -9,6 +9,7 @@ request, so the page never waits for a running load and sees the last completed 
 """
 from __future__ import annotations
 
+import os
 import threading
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,8 @@ class _ReadCopies:
             st = path.stat()
         except FileNotFoundError:
             return None
+        if st.st_size > _snapshot_limit():
+            return None  # too large to hold in memory: requests open the file, as without a read copy
         key = (st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:
             held = self._open.get(path)
@@ -80,6 +83,11 @@ class _ReadCopies:
                 # A request still on the previous snapshot keeps it alive until its cursor closes.
                 self._open[path] = held = (key, _snapshot(path), {})
             return held[1].cursor(), held[2]
+
+
+def _snapshot_limit() -> int:
+    """Bytes of read copy the api-server may hold in memory (PIPELINE_UI_SNAPSHOT_MAX_MB, 1024)."""
+    return int(float(os.environ.get("PIPELINE_UI_SNAPSHOT_MAX_MB", 1024)) * 1024 * 1024)
 
 
 # The views the page's queries read that are joins or aggregates over many rows.

@@ -386,3 +386,13 @@ def test_airflow_discovers_the_plugin_from_the_package_metadata(tmp_path):
     assert "pipeline.ui.plugin:EventsPlugin" in ours["source"]
     assert ours["fastapi_apps"] == [{"app": "fastapi.applications.FastAPI", "url_prefix": "/events", "name": "Events"}]
     assert [v["href"] for v in ours["external_views"]] == ["events/"]
+
+
+def test_a_read_copy_over_the_memory_limit_is_read_from_the_file(client, monkeypatch):
+    from pipeline.ui import app as ui_app
+
+    monkeypatch.setenv("PIPELINE_UI_SNAPSHOT_MAX_MB", "0")
+    monkeypatch.setattr(ui_app, "_read_copies", ui_app._ReadCopies())  # nothing cached from other tests
+    monkeypatch.setattr(ui_app, "_snapshot", lambda path: pytest.fail("snapshot taken over the limit"))
+    page = client.get("/api/events", params={"page_size": 5})
+    assert page.status_code == 200 and page.json()["total"] > 0
