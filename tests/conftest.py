@@ -66,3 +66,16 @@ def query(path: Path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+EVENT_SNAPSHOT_SQL = """
+    select e.event_type, e.event_date, e.status, e.rate_pct, e.num_documents,
+           string_agg(a.role || ':' || a.country_code, ' ' order by a.role, a.country_code) as actors
+    from events e left join event_actors a using (event_id)
+    group by all order by all"""
+
+
+def event_snapshot(path: Path) -> list[tuple]:
+    """Every event of a warehouse as comparable rows: two routes over the same input must agree."""
+    return query(path, EVENT_SNAPSHOT_SQL)
+
