@@ -67,10 +67,12 @@ celery-stop:
 airflow: setup
 	bash scripts/airflow-standalone.sh
 
-## throughput vs naive spaCy, time per stage, peak RSS, re-run cost (issue 7), Events page latency at 100,000 events;
-## make bench BENCH_ARGS=--quick for 200 articles and 5,000 events
+## throughput vs naive spaCy, time per stage, peak RSS, re-run cost (issue 7), Events page latency at 100,000 events
+## (BENCH_ARGS=--quick: 200 articles and 5,000 events); then throughput on realistic news in CPU seconds, written to
+## bench/results.json (issue 13; THROUGHPUT_ARGS=--quick, --scale)
 bench: setup
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/throughput.py $(THROUGHPUT_ARGS)
 
 clean:
 	rm -rf $(VENV) airflow_home artifacts warehouse/staging $(WAREHOUSE) $(basename $(WAREHOUSE)).read.duckdb
