@@ -486,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", action="store_true", help="also 10 batches of 500 and RSS at --rss-docs")
     parser.add_argument("--scale-batches", type=int, default=10)
     parser.add_argument("--scale-batch-docs", type=int, default=500)
-    parser.add_argument("--rss-docs", type=int, default=20_000, help="articles for the large RSS run (with --scale)")
+    parser.add_argument("--rss-docs", type=int, default=20_000,
+                        help="articles for the large RSS run (with --scale; 0 skips it; 20,000 takes ~6 CPU min)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     parser.add_argument("--keep", type=Path, help="work here and keep the corpora and warehouses")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -538,9 +539,13 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("reuters21578", "modern", "dev-style"):
             print(f"parent peak RSS at N={n:,} ({key}): {results[key]['pipeline_parent_peak_rss_mb']:.0f} MB "
                   f"(largest extract worker {results[key]['pipeline_worker_peak_rss_mb']:.0f} MB)")
+        def save() -> None:
+            args.json.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
+
+        save()  # before the slow --scale part, so that an interrupted scale run keeps the main figures
         if args.scale:
-            out["scale"] = scale(args, work, built)
-        args.json.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
+            out["scale"] = {}
+            scale(args, work, built, out["scale"], save)
         print(f"\nwrote {args.json}")
     finally:
         if not args.keep:
@@ -548,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def scale(args, work: Path, built: dict) -> dict:
+def scale(args, work: Path, built: dict, result: dict, save) -> None:
     """Batches of unseen realistic articles (half of each pool) into one warehouse, then RSS at --rss-docs."""
     used = {d for name in REALISTIC for d in built[name]["docs"]}
     half = args.scale_batch_docs // 2
@@ -566,7 +571,8 @@ def scale(args, work: Path, built: dict) -> dict:
     for i, r in enumerate(rows):
         print(f"{i + 1:>6}{r['ingested']:>10}{r['load_wall_s']:>13.2f}{r['load_cpu_s']:>12.2f}{r['cpu_s']:>11.1f}"
               f"{r['warehouse_mb']:>14.1f}")
-    result = {"batches": rows}
+    result["batches"] = rows
+    save()
     if args.rss_docs:
         big = work / "rss"
         per = {}
@@ -589,7 +595,7 @@ def scale(args, work: Path, built: dict) -> dict:
                          "parent_peak_rss_mb": r["parent_peak_rss_mb"], "worker_peak_rss_mb": r["worker_peak_rss_mb"]}
         print(f"parent peak RSS at N={args.rss_docs:,}: {r['parent_peak_rss_mb']:.0f} MB "
               f"(largest extract worker {r['worker_peak_rss_mb']:.0f} MB; {r['cpu_s']:.0f} CPU s, {r['wall_s']:.0f} s)")
-    return result
+        save()
 
 
 if __name__ == "__main__":
