@@ -96,3 +96,17 @@ def test_run_shows_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
     assert piped.returncode == 0
     assert "documents/s" not in piped.stdout + piped.stderr
     assert "documents ingested" in piped.stdout.splitlines()[0]
+
+
+def test_control_and_bidi_characters_of_an_input_reach_the_terminal_escaped(tmp_path):
+    import shutil
+
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "bad_inputs" / "control-characters.txt", source)
+    warehouse = tmp_path / "events.duckdb"
+    assert cli("run", "--quiet", "--source", str(source), "--warehouse", str(warehouse)).returncode == 0
+    shown = cli("query", "select title from documents", "--warehouse", str(warehouse))
+    assert shown.returncode == 0
+    assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
+    assert "Tariff talks \\x1b[2J\\x1b[31mresume\\u202e in Geneva" in shown.stdout
