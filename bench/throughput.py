@@ -450,11 +450,7 @@ def machine() -> dict:
 
 
 def _settle(folder: Path) -> None:
-    """Backdate the written articles: ingest defers files modified in the last PIPELINE_FILE_SETTLE_S
-    seconds (a copy in progress), and a benchmark measures settled feeds."""
-    then = time.time() - 3600
-    for path in folder.rglob("*.txt"):
-        os.utime(path, (then, then))
+    _devbench().settle(folder)
 
 
 # ---- main -----------------------------------------------------------------------------------------
