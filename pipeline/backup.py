@@ -45,6 +45,9 @@ def _copy_database(con: duckdb.DuckDBPyConnection, catalog: str, dest: Path) -> 
         con.execute(f"attach {_literal(tmp)} as copy_target")
         try:
             con.execute(f"copy from database {_ident(catalog)} to copy_target")
+        except duckdb.Error:
+            con.execute("rollback")  # the failed copy aborted the transaction, and detach needs a live one
+            raise
         finally:
             con.execute("detach copy_target")
         with open(tmp, "rb+") as fh:
