@@ -73,8 +73,29 @@ def aliases() -> dict[str, tuple[str, str]]:
 
 
 def _alternation(names) -> str:
-    # Longest first so "South Africa" wins over "Africa"-like prefixes.
-    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    """A regex matching any of ``names``, the longest one wherever several start at the same place.
+
+    Built as a trie ("U(?:nited (?:Kingdom|States)|K|S)..."), not a flat list of the names: Python's
+    regex engine tries a flat alternation's branches one by one at every character, and with a
+    thousand names that scan dominated extraction. At each node the longer continuations come before
+    the end of a name, so the regex still prefers the longest name and, when the boundary after it
+    fails, backs off to a shorter one, as a longest-first flat alternation does.
+    """
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie)
 
 
 @lru_cache(maxsize=1)

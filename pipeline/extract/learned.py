@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -66,18 +67,25 @@ class EventModel:
                    meta.get("triggers", {}), settings)
 
 
-def _trigger(sentence: str, words: list[str]) -> tuple[str, int]:
+@lru_cache(maxsize=32)
+def _trigger_regex(words: tuple[str, ...]) -> re.Pattern | None:
+    """One alternation for a type's lexicon, longest words first: at each position the regex takes the
+    first alternative that matches, so its leftmost match is the earliest and, there, the longest trigger
+    (one pattern per type instead of a search per word and sentence, which overflowed re's cache)."""
+    alternatives = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    if not alternatives:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alternatives)) + r")(?!\w)")
+
+
+def _trigger(sentence: str, words: list[str] | tuple[str, ...]) -> tuple[str, int]:
     """The first lexicon trigger of the type in the sentence (evidence highlighting); else the sentence."""
-    best = None
-    low = sentence.lower()
-    for w in words:
-        m = re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", low)
-        if m and (best is None or m.start() < best[1] or (m.start() == best[1] and len(w) > len(best[0]))):
-            best = (sentence[m.start():m.end()], m.start())
-    if best is None:
+    regex = _trigger_regex(tuple(words))
+    m = regex.search(sentence.lower()) if regex is not None else None
+    if m is None:
         stripped = sentence.lstrip()
         return stripped.split(" ", 1)[0] or sentence, len(sentence) - len(stripped)
-    return best
+    return sentence[m.start():m.end()], m.start()
 
 
 def _date(sentence: str, published, event_type: str):

@@ -39,3 +39,21 @@ def test_all_caps_headlines_match_long_names_only():
 
 def test_common_words_are_not_countries():
     assert codes("let us meet in the chad of turkey season") == []
+
+
+def test_name_alternation_prefers_the_longest_name_and_backs_off_at_a_word_boundary():
+    import re
+
+    from pipeline.extract.gazetteer import _alternation
+
+    names = ["Korea", "South Korea", "South", "US", "USA", "U.S.", "Sudan", "South Sudan"]
+    rx = re.compile(r"(?<![\w.])(?:%s)(?![\w])" % _alternation(names))
+    found = lambda text: [m.group(0) for m in rx.finditer(text)]  # noqa: E731
+    assert found("South Korea and South Sudan met the USA") == ["South Korea", "South Sudan", "USA"]
+    # "USAF" is no name: the boundary after "USA" fails, and so does the shorter "US"
+    assert found("USAF, US. and South Koreans") == ["US", "South"]
+    # the flat longest-first alternation it replaces finds the same matches
+    flat = re.compile(r"(?<![\w.])(?:%s)(?![\w])" % "|".join(
+        re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    text = "U.S.-South Korea, South Sudanese USA's Sudan South"
+    assert found(text) == [m.group(0) for m in flat.finditer(text)]

@@ -117,3 +117,16 @@ def test_version_follows_the_model_files(tmp_path):
     meta = copy / "extractor.json"
     meta.write_text(meta.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert model_version(copy) != before
+
+
+def test_trigger_is_the_earliest_lexicon_word_and_the_longest_there():
+    from pipeline.extract.learned import _trigger
+
+    words = ["talks", "trade talks", "met", "meeting"]
+    assert _trigger("Officials met for Trade Talks on Monday", words) == ("met", 10)
+    assert _trigger("Trade talks resumed after the meeting", words) == ("Trade talks", 0)
+    # whole words only: "metal" holds no "met"
+    assert _trigger("  Metal prices rose before the talks", words) == ("talks", 31)
+    # no lexicon word: the sentence's first word stands in
+    assert _trigger("  Prices rose", words) == ("Prices", 2)
+    assert _trigger("Prices rose", []) == ("Prices", 0)
