@@ -104,6 +104,59 @@ def _paragraph_sentences(nlp, paragraph: str, limit: int) -> list[tuple[int, int
     return spans
 
 
+# A paragraph as clean_text leaves it: words separated by single spaces and no other whitespace.
+_SINGLE_SPACED = re.compile(r"[^ ]+(?: [^ ]+)*")
+_OTHER_SPACE = re.compile(r"[^\S ]")
+
+
+@lru_cache(maxsize=1)
+def _punct_chars() -> frozenset[str]:
+    return frozenset(_sentencizer().get_pipe("sentencizer").punct_chars)
+
+
+@lru_cache(maxsize=200_000)
+def _word_tokens(word: str) -> tuple[tuple[int, bool, bool], ...]:
+    """(offset in the word, is a sentence-final character, is punctuation) of each token of ``word``.
+
+    spaCy tokenizes each whitespace-separated word on its own, so a word's tokens are the same
+    wherever it occurs, and the cache makes a repeated "said." or "U.S." free.
+    """
+    punct = _punct_chars()
+    return tuple((t.idx, t.text in punct, t.is_punct) for t in _sentencizer().tokenizer(word))
+
+
+def _fast_paragraph_sentences(paragraph: str) -> list[tuple[int, int]] | None:
+    """The sentencizer's sentences of a single-spaced paragraph, tokenizing only where they can end.
+
+    The sentencizer starts a sentence at the first token after a sentence-final character ('.', '?',
+    ...) that is neither punctuation nor another such character. Only the words holding such a
+    character, and the words right after one, can decide that, so only they are tokenized; the rest
+    of the paragraph is never turned into tokens. None for anything else (other whitespace, runs of
+    spaces, overlong paragraphs), which the sentencizer itself reads.
+    """
+    if len(paragraph) > _WINDOW_CHARS or _OTHER_SPACE.search(paragraph) or \
+            not _SINGLE_SPACED.fullmatch(paragraph):
+        return None
+    punct = _punct_chars()
+    spans: list[tuple[int, int]] = []
+    start = 0
+    seen_period = False
+    at = 0
+    for word in paragraph.split(" "):
+        if seen_period or any(ch in punct for ch in word):
+            for offset, is_final, is_punct in _word_tokens(word):
+                if seen_period and not is_punct and not is_final:
+                    begin = at + offset
+                    # the previous token ends where this one begins, less the space if it starts the word
+                    spans.append((start, begin - 1 if offset == 0 else begin))
+                    start, seen_period = begin, False
+                elif is_final:
+                    seen_period = True
+        at += len(word) + 1
+    spans.append((start, len(paragraph)))
+    return spans
+
+
 def split_sentences(text: str, window_chars: int = _WINDOW_CHARS) -> list[Sentence]:
     """Sentence spans; paragraph breaks are always boundaries, and so is every ``window_chars`` of text
     that has none."""
@@ -112,7 +165,8 @@ def split_sentences(text: str, window_chars: int = _WINDOW_CHARS) -> list[Senten
     offset = 0
     for paragraph in text.split("\n\n"):
         if paragraph.strip():
-            for start, end in _paragraph_sentences(nlp, paragraph, window_chars):
+            spans = _fast_paragraph_sentences(paragraph) if window_chars == _WINDOW_CHARS else None
+            for start, end in spans if spans is not None else _paragraph_sentences(nlp, paragraph, window_chars):
                 if text[offset + start:offset + end].strip():
                     sentences.append(Sentence(offset + start, offset + end))
         offset += len(paragraph) + 2

@@ -70,3 +70,23 @@ def test_a_long_run_without_sentence_ends_or_spaces_becomes_bounded_sentences():
     bounds = [0, *(i for s in sentences for i in (s.start, s.end)), len(text)]
     assert all(not text[a:b].strip() for a, b in zip(bounds[::2], bounds[1::2]))
     assert all(set(text[s.start:s.end].split(" ")) == {"tariff"} for s in sentences if text[s.start] == "t")
+
+
+def test_sentences_found_without_tokenizing_every_word_equal_the_sentencizers():
+    from pipeline import normalise as norm
+
+    paragraphs = [
+        'Prices rose 3.5 pct. "We expect more," he said. (Then it fell.) It ended lower!',
+        "The U.S. and Mr. Smith met at 10 a.m. on Jan. 5. Talks went on...and on. Done?!",
+        "Output climbed.The ministry said so. It said: 'no.' Then [it] stopped. ...",
+        "No final stop here",
+        "Ends with quotes.\" And brackets.) Then more. 1. Numbered. 2) also.",
+    ]
+    for paragraph in paragraphs:
+        nlp = norm._sentencizer()
+        expected = [(s.start_char, s.end_char) for s in nlp(paragraph).sents]
+        assert norm._fast_paragraph_sentences(paragraph) == expected, paragraph
+    # anything but single spaces between words is left to the sentencizer itself
+    assert norm._fast_paragraph_sentences("Two  spaces. Here.") is None
+    assert norm._fast_paragraph_sentences("A tab.\tHere.") is None
+    assert norm._fast_paragraph_sentences(" Leading space.") is None
