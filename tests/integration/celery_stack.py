@@ -128,6 +128,25 @@ def _free_port_block(size: int = 3) -> int:
     raise RuntimeError("no block of free ports found")
 
 
+_SLOTS = 5  # Redis databases 11-15
+
+
+def _claim_slot():
+    """The first free slot (0-4) and its lock file, held until the stack stops: two test sessions on
+    one machine, e.g. two checkouts, then never share a metadata database or a Celery broker."""
+    import fcntl
+
+    for slot in range(_SLOTS):
+        fh = open(Path(tempfile.gettempdir()) / f"news-events-celery-stack-slot-{slot}.lock", "w")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            continue
+        return slot, fh
+    raise RuntimeError(f"all {_SLOTS} Celery test-stack slots are taken by other test sessions on this machine")
+
+
 def _run_script(stack_env: dict[str, str], command: str, timeout: float) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(SCRIPT), command], env=stack_env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
@@ -185,13 +204,15 @@ def celery_stack_session(tmp_path_factory) -> Iterator[Stack]:
     source = data / "articles"  # a copy: test_ui_browser.py takes it away to make a task fail
     shutil.copytree(SEEDS, source)
     port = _free_port_block()
+    slot, slot_lock = _claim_slot()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and not k.startswith("PIPELINE_")}
     env.update({
-        # Two checkouts testing on one machine share PostgreSQL and Redis: TEST_STACK_DB and
-        # TEST_STACK_REDIS_DB keep their stacks apart.
+        # Checkouts testing at once on one machine share PostgreSQL and Redis: each session holds a
+        # slot with its own metadata database and Redis database (or TEST_STACK_DB/TEST_STACK_REDIS_DB).
         "STACK_DIR": str(stack_dir), "STACK_PORT": str(port),
-        "STACK_DB": os.environ.get("TEST_STACK_DB", "news_events_airflow_test"),
-        "STACK_FRESH": "1", "STACK_REDIS_DB": os.environ.get("TEST_STACK_REDIS_DB", "11"), "STACK_WORKERS": "2",
+        "STACK_DB": os.environ.get("TEST_STACK_DB", "news_events_airflow_test" + (f"_{slot}" if slot else "")),
+        "STACK_FRESH": "1", "STACK_REDIS_DB": os.environ.get("TEST_STACK_REDIS_DB", str(11 + slot)),
+        "STACK_WORKERS": "2",
         "AIRFLOW_ADMIN_USERNAME": "admin",
         "PIPELINE_SOURCE": str(source), "PIPELINE_WAREHOUSE": str(data / "events.duckdb"),
         "PIPELINE_EXTRACT_BATCH_SIZE": "1",  # two seed articles -> two mapped extract tasks
@@ -221,6 +242,7 @@ def celery_stack_session(tmp_path_factory) -> Iterator[Stack]:
         _stack = None
         survivors = _stop(stack)
         shutil.rmtree(stack_dir, ignore_errors=True)
+        slot_lock.close()
     assert not survivors, f"still running after `celery-stack.sh stop`, killed: {survivors}"
 
 

@@ -49,6 +49,16 @@ def test_the_stack_runs_celery_on_postgres_and_redis(celery_stack):
                                       "worker-1", "worker-2"}
 
 
+def test_the_stacks_secrets_and_admin_password_are_readable_by_their_owner_only(celery_stack):
+    import stat
+
+    files = [celery_stack.dir / "secrets.env", celery_stack.dir / "airflow_home" / "simple_auth_manager_passwords.json"]
+    for path in files:
+        assert path.stat().st_size > 0, path
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, f"{path} is readable by others"
+    assert "STACK_ADMIN_PASSWORD=" in files[0].read_text()
+
+
 def test_run_triggered_over_rest_succeeds(finished_run):
     run_id, tis = finished_run
     assert tis[("check", -1)]["state"] == "success"
