@@ -15,12 +15,12 @@
        gives it) `nlp.pipe` over the same article texts, no extraction; model loading is
        excluded from (b)'s time and included in (a)'s, so the ratio is conservative;
    (a') a second run of (a) over the unchanged input and warehouse;
-   (c) a coreference micro-benchmark: `pipeline.coref.resolve_events` over 100,000
+   (c) a coreference micro-benchmark: `pipeline.resolve.resolve_events` over 100,000
        synthetic mentions;
    (d) hostile inputs, each normalised and extracted alone: a 100 KB article made only of
        event sentences, and a 16 KB one repeating a trigger 1,500 times;
    (e) the Events page: a warehouse of --ui-events events (default 100,000) loaded by
-       `warehouse.load` from synthetic mentions, the real app served by uvicorn on 127.0.0.1,
+       `stages.load_records` from synthetic mentions, the real app served by uvicorn on 127.0.0.1,
        and each JSON endpoint the page calls timed over HTTP with an Airflow-signed token.
 3. Prints the figures issue 7 asks for. No thresholds are asserted here or in tests;
    the targets are printed next to the figures.
@@ -184,7 +184,8 @@ def child_pipeline(corpus: Path, warehouse: Path) -> dict:
     import pipeline.extract  # noqa: F401
     import pipeline.ingest  # noqa: F401
     import pipeline.normalise  # noqa: F401
-    import pipeline.stories  # noqa: F401
+    import pipeline.repository  # noqa: F401
+    import pipeline.resolve  # noqa: F401
     import pipeline.warehouse  # noqa: F401
     from pipeline import nlp as nlp_module
     from pipeline import stages
@@ -284,7 +285,7 @@ def synthetic_mentions(n: int = 100_000, seed: int = 11) -> list:
 
 
 def child_coref(n: int) -> dict:
-    from pipeline.coref import resolve_events
+    from pipeline.resolve import resolve_events
 
     mentions = synthetic_mentions(n)
     c0, t0 = _cpu_s(), time.perf_counter()
@@ -353,13 +354,14 @@ _UI_SENTENCES = (
 
 
 def ui_warehouse(path: Path, n_events: int, batches: int = 4, seed: int = 11) -> dict:
-    """A warehouse of at least ``n_events`` events, loaded through ``warehouse.load`` in a few batches.
+    """A warehouse of at least ``n_events`` events, loaded through ``stages.load_records`` in a few batches.
 
     Mentions come from ``synthetic_mentions``; coreference merges some of them, so mentions are
     added in rounds until the events view holds ``n_events``. Each batch is one recorded run.
     """
     from datetime import datetime, timezone
 
+    from pipeline import repository, stages
     from pipeline import warehouse as wh
     from pipeline.extract import EXTRACTOR_VERSION
     from pipeline.models import Document
@@ -387,8 +389,8 @@ def ui_warehouse(path: Path, n_events: int, batches: int = 4, seed: int = 11) ->
                         title=f"Trade news {m.doc_id}", published=m.published, source_name="bench",
                         fetched_at=datetime.now(timezone.utc))
             started = datetime.now(timezone.utc)
-            stats = wh.load(con, list(docs.values()), mentions, list(docs), EXTRACTOR_VERSION)
-            wh.record_run(con, f"bench-ui-{rounds}", started,
+            stats = stages.load_records(con, list(docs.values()), mentions, list(docs), EXTRACTOR_VERSION)
+            repository.record_run(con, f"bench-ui-{rounds}", started,
                           {"ingested": len(docs), "mentions": stats["mentions"], "events": stats["events_touched"]})
             loaded += len(mentions)
             rounds += 1
@@ -582,7 +584,7 @@ def report(n: int, words: int, first: dict, naive: dict, second: dict, coref: di
 
 def report_ui(ui: dict, out=sys.stdout) -> None:
     w = out.write
-    w(f"Events page: {ui['events']:,} events ({ui['mentions']:,} mentions) loaded by warehouse.load in "
+    w(f"Events page: {ui['events']:,} events ({ui['mentions']:,} mentions) loaded by stages.load_records in "
       f"{ui['batches']} batches in {ui['load_s']:.1f}s; uvicorn on 127.0.0.1, httpx, "
       f"{ui['page_load']['n']} requests each after warm-up\n")
     w(f"  {'endpoint':46}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'first ms':>10}\n")

@@ -191,7 +191,8 @@ def child_pipeline(corpus: Path, warehouse: Path, detail: bool) -> dict:
     import pipeline.extract  # noqa: F401
     import pipeline.ingest  # noqa: F401
     import pipeline.normalise  # noqa: F401
-    import pipeline.stories  # noqa: F401
+    import pipeline.repository  # noqa: F401
+    import pipeline.resolve  # noqa: F401
     import pipeline.warehouse  # noqa: F401
     from pipeline import nlp as nlp_module
     from pipeline import stages

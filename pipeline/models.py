@@ -127,3 +127,50 @@ class EventMention:
 
     def codes(self, role: str) -> list[str]:
         return sorted({a.code for a in self.actors if a.role == role and a.code})
+
+
+@dataclass
+class Event:
+    """A resolved event: a cluster of mentions that report it, with its best-supported slots."""
+
+    event_id: str
+    event_type: str
+    block_key: str
+    event_date: date | None
+    status: str | None
+    rate_pct: float | None
+    alt_rates: list[float]
+    confidence: float
+    actors: list[Actor]
+    mentions: list[EventMention] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StoryUpdate:
+    """How one load changes the story clusters: stories for newly signed documents, and merged stories."""
+
+    assigned: dict[str, str]  # doc_id -> story_id, for documents in no story yet
+    merged: dict[str, str]  # old story_id -> the story_id it was merged into
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One input as read: where from and the hash of its bytes (before any cleaning)."""
+
+    source_uri: str
+    content_hash: str
+    source_name: str = "local"
+    size_bytes: int | None = None
+    site_name: str | None = None  # the publisher's name from an HTML page, when it gives one
+    mtime_ns: int | None = None  # a whole local file's modification time, when old enough to trust (see ingest.folders._stat_key)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse already holds, so unchanged inputs are not parsed or fetched again."""
+
+    inputs: frozenset[tuple[str, str]] = frozenset()  # (source_uri, content_hash) loaded and extracted
+    uris: frozenset[str] = frozenset()  # source URIs loaded and extracted (remote articles are fetched once)
+    # (source_uri, size_bytes, mtime_ns) -> content_hash of local files loaded and extracted: a file whose size
+    # and modification time are unchanged is skipped without being read (a changed one is read and hashed)
+    stats: dict[tuple[str, int, int], str] = field(default_factory=dict, hash=False, compare=False)

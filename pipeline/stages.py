@@ -11,12 +11,12 @@ import shutil
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.models import Actor, Document, EventMention, RawDocument, Rejection
+from pipeline.models import Actor, Document, EventMention, Known, RawDocument, Rejection
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def ingest(source, staging: Path, max_bytes: int, *, since: datetime | None = No
     counter = _progress(progress).stage("ingest", unit="inputs")
     opts = ing.Options(max_bytes=max_bytes, min_english_ratio=settings.min_english_ratio, since=since, until=until,
                        max_folder_depth=settings.max_folder_depth, settle_s=settings.file_settle_s,
-                       known=_known_inputs(warehouse, settings.lock_timeout_s) if warehouse else ing.Known(),
+                       known=_known_inputs(warehouse, settings.lock_timeout_s) if warehouse else Known(),
                        tick=counter.advance)
 
     def fetcher():  # only feeds and URL lists fetch; httpx is not imported for a folder of files
@@ -136,15 +136,14 @@ def _flat_row(record) -> dict:
 
 
 def _known_inputs(warehouse: Path, lock_timeout_s: float):
-    from pipeline import ingest as ing
+    from pipeline import repository as repo
     from pipeline import warehouse as wh
-
     from pipeline.extract import EXTRACTOR_VERSION
 
     if not Path(warehouse).exists():
-        return ing.Known()
+        return Known()
     with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
-        return wh.known_inputs(con, EXTRACTOR_VERSION)
+        return repo.known_inputs(con, EXTRACTOR_VERSION)
 
 
 def _progress(progress):
@@ -161,6 +160,7 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
     a new source of the same text is recorded), so re-runs redo no NLP work.
     """
     from pipeline import normalise as norm
+    from pipeline import repository as repo
     from pipeline import warehouse as wh
 
     raws = [RawDocument(**r) for r in _read(staging / "raw.parquet")]
@@ -188,7 +188,7 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
     known: dict[str, str | None] = {}
     if docs and Path(warehouse).exists():
         with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
-            known = wh.known_documents(con, docs) if wh.has_table(con, "raw_extractions") else {}
+            known = repo.known_documents(con, docs) if wh.has_table(con, "raw_extractions") else {}
     todo = [d for d in docs.values() if known.get(d.doc_id) != extractor_version]
     _write(staging / "sources.parquet", sources)
     _write(staging / "rejected.parquet", [asdict(r) for r in rejections])
@@ -292,9 +292,49 @@ def extract_batches(batches: list[str], model_name: str | None = None, workers: 
             return [f.result() for f in futures]
 
 
+def load_records(con, documents: Sequence[Document], mentions: Sequence[EventMention],
+                 extracted_doc_ids: Iterable[str], extractor_version: str,
+                 rejections: Sequence[Rejection] = ()) -> dict[str, int]:
+    """Store one load's records, re-resolve what they touched, and store the result, in one transaction.
+
+    Documents are upserted, the mentions of re-extracted documents replaced, new documents merged
+    into the story clusters, and every coreference block that gained or lost a mention resolved
+    again. On any error nothing of this load is visible.
+    """
+    from pipeline import repository as repo
+    from pipeline import resolve
+    from pipeline import warehouse as wh
+
+    now = datetime.now(timezone.utc)
+    unique_mentions = {m.mention_id: m for m in mentions}
+    block_keys = {mid: resolve.block_key(m) for mid, m in unique_mentions.items()}
+    with wh.transaction(con):
+        new_docs, num_sources = repo.write_documents(con, documents, now)
+        retired = repo.supersede(con, [(d.doc_id, d.source_uri) for d in documents], now)
+        # A retired document's mentions go too: its events must stop counting it.
+        extracted = set(extracted_doc_ids) | retired
+        old_blocks = repo.replace_mentions(con, extracted, unique_mentions, block_keys, extractor_version,
+                                           retired, now)
+        repo.write_rejections(con, rejections, now)
+        if new_docs:
+            repo.write_signatures(con, {d.doc_id: resolve.signature(d.text) for d in new_docs})
+            pending = repo.unassigned_documents(con)
+            if pending:
+                pairs = repo.story_candidates(con, pending, resolve.LSH_BANDS, resolve.LSH_ROWS)
+                involved = {doc_id for pair in pairs for doc_id in pair}
+                repo.write_stories(con, resolve.merge_stories(
+                    pending, pairs, repo.signatures(con, involved), repo.stories_of(con, involved)))
+        blocks = old_blocks | set(block_keys.values())
+        events = resolve.resolve_events(repo.mentions_in_blocks(con, blocks))
+        repo.replace_events(con, blocks, events)
+    return {"documents": len(new_docs), "sources": num_sources, "mentions": len(unique_mentions),
+            "events_touched": len(events), "rejected": len(rejections)}
+
+
 def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: str,
          started_at: datetime | None = None, lock_timeout_s: float = 60.0) -> dict[str, int]:
-    """Load one run's staged output in a single transaction."""
+    """Load one run's staged output: its records and what resolving them gives, in a single transaction."""
+    from pipeline import repository as repo
     from pipeline import warehouse as wh
     from pipeline.extract import EXTRACTOR_VERSION
 
@@ -324,17 +364,17 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
     skipped_inputs = _read(staging / "skipped.parquet") if (staging / "skipped.parquet").exists() else []
     with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
         wh.migrate(con)
-        counts = wh.load(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
+        counts = load_records(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
         # a document whose extraction failed is read again next run, not skipped as loaded
         _record_inputs(con, staging, [s for s in sources if s["doc_id"] not in failed], skipped_inputs)
         summary = {
             "ingested": counts["documents"],
             "skipped": len(docs) - len(failed) - len(extracted) + len(skipped_inputs),
             "rejected": len(rejections), "mentions": counts["mentions"],
-            "events": con.execute("select count(*) from events").fetchone()[0],
+            "events": repo.count_events(con),
             "deferred": len(_read(staging / "deferred.parquet")) if (staging / "deferred.parquet").exists() else 0,
         }
-        wh.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
+        repo.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
         try:
             wh.publish_read_copy(con, warehouse)  # readers query the copy, never waiting for this lock
         except Exception as exc:  # whatever broke the copy, the load itself has committed
@@ -349,7 +389,7 @@ def _record_inputs(con, staging: Path, sources: list[dict], skipped: list[dict] 
 
     A separate transaction after the load: if it is lost the next run only re-reads those inputs.
     """
-    from pipeline.warehouse import record_inputs, refresh_input_stats
+    from pipeline.repository import record_inputs, refresh_input_stats
 
     refresh_input_stats(con, list(skipped))
     if not (staging / "inputs.parquet").exists():

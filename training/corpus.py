@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 from pipeline.ingest import parse_txt  # noqa: E402
 from pipeline.models import Document  # noqa: E402
 from pipeline.normalise import clean_text, normalise  # noqa: E402
-from pipeline.stories import assign_stories, signature  # noqa: E402
+from pipeline.resolve import assign_stories, signature  # noqa: E402
 
 CORPUS_DIR = ROOT / "training" / "corpus"
 DOUBLE_DIR = ROOT / "training" / "double"

@@ -45,7 +45,7 @@ def scorer():
 
 def predictions(mentions, name_by_doc_id):
     """score.py's prediction dicts per document, from events the pipeline's coreference builds."""
-    from pipeline.coref import resolve_events
+    from pipeline.resolve import resolve_events
 
     preds = defaultdict(dict)
     for i, e in enumerate(resolve_events(mentions)):

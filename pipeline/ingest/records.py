@@ -1,4 +1,5 @@
-"""What ingesting produces and is told: input records, results, options, and its two errors."""
+"""What ingesting produces and is told: results, options, and its two errors (the records it shares with the
+warehouse, ``InputRecord`` and ``Known``, live in ``pipeline.models``)."""
 from __future__ import annotations
 
 import hashlib
@@ -6,22 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from pipeline.models import RawDocument, Rejection
+from pipeline.models import InputRecord, Known, RawDocument, Rejection
 from pipeline.sources import Source
-
-
-@dataclass(frozen=True)
-
-
-class InputRecord:
-    """One input as read: where from and the hash of its bytes (before any cleaning)."""
-
-    source_uri: str
-    content_hash: str
-    source_name: str = "local"
-    size_bytes: int | None = None
-    site_name: str | None = None  # the publisher's name from an HTML page, when it gives one
-    mtime_ns: int | None = None  # a whole local file's modification time, when old enough to trust (see _stat_key)
 
 
 @dataclass
@@ -49,19 +36,6 @@ class IngestResult:
         self.deferred.extend(other.deferred)
         self.errors.extend(other.errors)
         self.failed_sources.extend(other.failed_sources)
-
-
-@dataclass(frozen=True)
-
-
-class Known:
-    """What the warehouse already holds, so unchanged inputs are not parsed or fetched again."""
-
-    inputs: frozenset[tuple[str, str]] = frozenset()  # (source_uri, content_hash) loaded and extracted
-    uris: frozenset[str] = frozenset()  # source URIs loaded and extracted (remote articles are fetched once)
-    # (source_uri, size_bytes, mtime_ns) -> content_hash of local files loaded and extracted: a file whose size
-    # and modification time are unchanged is skipped without being read (a changed one is read and hashed)
-    stats: dict[tuple[str, int, int], str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)

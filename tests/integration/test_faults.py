@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import stages
+from pipeline import repository, stages
 from pipeline import warehouse as wh
 from pipeline.models import Document, Rejection, Sentence
 from tests.conftest import ROOT, query
@@ -47,17 +47,17 @@ def counts(path: Path) -> dict[str, int]:
 _KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from pipeline import stages, warehouse as wh
+    from pipeline import repository, stages
 
-    real_insert = wh._insert
-    def slow_insert(con, table, rows, schema):
-        real_insert(con, table, rows, schema)
+    real_insert = repository._insert
+    def slow_insert(con, table, rows):
+        real_insert(con, table, rows)
         if table == "raw_document_sources":
             # rows are written inside the open transaction: say so, then wait to be killed
             n = con.execute("select count(*) from raw_documents").fetchone()[0]
             print(f"INSERTED {n}", flush=True)
             time.sleep(60)
-    wh._insert = slow_insert
+    repository._insert = slow_insert
     stages.load(Path(sys.argv[1]), Path(sys.argv[2]), [], "killed-run", lock_timeout_s=5)
     print("FINISHED", flush=True)
 """)
@@ -146,13 +146,13 @@ def test_a_failed_load_retried_gives_the_same_warehouse_as_a_clean_run(tmp_path,
     clean, retried = tmp_path / "clean.duckdb", tmp_path / "retried.duckdb"
     stages.load(staging, clean, [], "run-1", lock_timeout_s=5)
 
-    real = wh._resolve_blocks
-    def boom(con, blocks):  # fail late inside the transaction, after every insert
+    real = repository.replace_events
+    def boom(con, blocks, events):  # fail late inside the transaction, after every other write
         raise RuntimeError("worker lost")
-    monkeypatch.setattr(wh, "_resolve_blocks", boom)
+    monkeypatch.setattr(repository, "replace_events", boom)
     with pytest.raises(RuntimeError, match="worker lost"):
         stages.load(staging, retried, [], "run-1", lock_timeout_s=5)
-    monkeypatch.setattr(wh, "_resolve_blocks", real)
+    monkeypatch.setattr(repository, "replace_events", real)
     assert counts(retried).get("raw_documents", 0) == 0
     stages.load(staging, retried, [], "run-1", lock_timeout_s=5)  # Airflow's retry of the same task
 

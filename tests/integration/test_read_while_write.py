@@ -24,13 +24,13 @@ HOLD_LOCK_S = 6
 # commit and before the read copy is published, so sleeping there holds the file lock.
 SLOW_WRITER = """
 import sys, time
-from pipeline import warehouse as wh
-_record_run = wh.record_run
+from pipeline import repository
+_record_run = repository.record_run
 def slow_record_run(con, *args, **kwargs):
     _record_run(con, *args, **kwargs)
     print("LOCK HELD", flush=True)
     time.sleep(float(sys.argv[3]))
-wh.record_run = slow_record_run
+repository.record_run = slow_record_run
 from pipeline.cli import main
 sys.exit(main(["run", "--source", sys.argv[1], "--warehouse", sys.argv[2], "--quiet"]))
 """

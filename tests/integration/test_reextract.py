@@ -84,7 +84,7 @@ def test_a_new_version_re_extracts_only_what_an_older_version_processed(tmp_path
 
 def test_a_failed_re_extraction_load_keeps_the_old_version_whole(tmp_path, run, monkeypatch):
     import pipeline.extract
-    from pipeline import warehouse as wh
+    from pipeline import repository
 
     old = pipeline.extract.EXTRACTOR_VERSION
     source, warehouse = tmp_path / "src", tmp_path / "events.duckdb"
@@ -97,10 +97,10 @@ def test_a_failed_re_extraction_load_keeps_the_old_version_whole(tmp_path, run, 
 
     monkeypatch.setattr(pipeline.extract, "EXTRACTOR_VERSION", old + "-reextract-test")
 
-    def boom(con, blocks):
+    def boom(con, blocks, events):
         raise RuntimeError("disk full while resolving events")
 
-    monkeypatch.setattr(wh, "_resolve_blocks", boom)
+    monkeypatch.setattr(repository, "replace_events", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run(source, warehouse)
     # Nothing of the failed load is visible: every mention is still the old version's.

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from pipeline import stories
+from pipeline import stages
 from pipeline import warehouse as wh
-from pipeline.coref import resolve_events
+from pipeline.resolve import resolve_events, stories
 from pipeline.models import Actor, EventMention
 from tests.unit.factories import make_doc
 
@@ -54,7 +54,7 @@ def test_incremental_stories_equal_a_full_recomputation(warehouse_path):
         # Several loads, so that later documents join stories that earlier loads made.
         for start in range(0, len(docs), 7):
             batch = docs[start:start + 7]
-            wh.load(con, batch, [], [d.doc_id for d in batch], "test")
+            stages.load_records(con, batch, [], [d.doc_id for d in batch], "test")
         stored = dict(con.execute("select doc_id, story_id from int_document_stories").fetchall())
         signatures = {d: np.asarray(s, dtype=np.uint64) for d, s in
                       con.execute("select doc_id, signature from raw_document_signatures").fetchall()}

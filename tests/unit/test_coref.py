@@ -1,6 +1,6 @@
 from datetime import date
 
-from pipeline.coref import block_key, cluster_mentions, resolve_events
+from pipeline.resolve import block_key, cluster_mentions, resolve_events
 from tests.unit.factories import make_doc, make_mention
 
 DOC_A = make_doc("India and Russia met on Wednesday.", "file:///a.txt")

@@ -117,7 +117,7 @@ def _meeting(d, codes, when, start=0, etype="meeting"):
 
 
 def test_partial_parties_expand_to_the_superset_and_corefer():
-    from pipeline.coref import block_key, resolve_events
+    from pipeline.resolve import block_key, resolve_events
     from pipeline.extract.document import expand_partial_parties
 
     d = doc("x")

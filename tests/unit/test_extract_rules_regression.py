@@ -39,7 +39,7 @@ DIRECTED = ("tariff", "trade_restriction")
 
 def _events(mentions):
     try:
-        from pipeline.coref import resolve_events
+        from pipeline.resolve import resolve_events
     except ImportError:  # pragma: no cover - coref is another module's job
         resolve_events = None
     out = []

@@ -1,4 +1,4 @@
-from pipeline.stories import assign_stories, signature
+from pipeline.resolve import assign_stories, signature
 
 WIRE = ("India and Russia on Wednesday signed a protocol to boost industrial cooperation across aluminium, "
         "fertilisers, railways and mining technologies, officials said after the eleventh session of the "

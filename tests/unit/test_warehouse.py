@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from pipeline import checks
+from pipeline import checks, repository, stages
 from pipeline import warehouse as wh
 from pipeline.models import Rejection
 from tests.unit.factories import make_doc, make_mention
@@ -18,7 +18,7 @@ def counts(con):
 
 
 def load_docs(con, docs, mentions, rejections=()):
-    return wh.load(con, docs, mentions, [d.doc_id for d in docs], "test", rejections)
+    return stages.load_records(con, docs, mentions, [d.doc_id for d in docs], "test", rejections)
 
 
 def test_migrations_apply_once_and_are_recorded(warehouse_path):
@@ -77,7 +77,7 @@ def test_a_failed_load_leaves_no_partial_rows(warehouse_path, monkeypatch):
         def explode(*args, **kwargs):
             raise RuntimeError("simulated crash during coreference")
 
-        monkeypatch.setattr(wh, "_resolve_blocks", explode)
+        monkeypatch.setattr(repository, "replace_events", explode)
         with pytest.raises(RuntimeError, match="simulated crash"):
             load_docs(con, [DOC_B], [make_mention(DOC_B)])
         assert counts(con) == before

@@ -23,12 +23,11 @@ each give the same ids.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable
 
 from pipeline import timewords
-from pipeline.models import EVENT_SPECS, Actor, EventMention, content_hash
+from pipeline.models import EVENT_SPECS, Actor, Event, EventMention, content_hash
 
 DATE_WINDOW = timedelta(days=1)
 REPORT_WINDOW = timedelta(days=3)
@@ -38,20 +37,6 @@ def block_key(mention: EventMention) -> str:
     """Mentions in different blocks never corefer; the warehouse stores this key to recompute a block."""
     roles = EVENT_SPECS[mention.event_type]["roles"]
     return "|".join([mention.event_type] + [f"{role}={'+'.join(mention.codes(role))}" for role in roles])
-
-
-@dataclass
-class Event:
-    event_id: str
-    event_type: str
-    block_key: str
-    event_date: date | None
-    status: str | None
-    rate_pct: float | None
-    alt_rates: list[float]
-    confidence: float
-    actors: list[Actor]
-    mentions: list[EventMention] = field(repr=False)
 
 
 def _rates(mention: EventMention) -> set[float]:

@@ -4,14 +4,20 @@ MinHash signatures over word 5-shingles, indexed with LSH, find candidate
 pairs in sub-linear time; pairs above ``THRESHOLD`` estimated Jaccard are
 joined. A story's id is the smallest doc_id in its connected component, so
 it does not depend on the order in which documents arrived.
+
+``assign_stories`` computes the clusters of a whole corpus; ``merge_stories``
+adds one load's documents to the stored clusters and gives the same result.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 from functools import lru_cache
+from typing import Iterable, Mapping
 
 import numpy as np
+
+from pipeline.models import StoryUpdate
 
 NUM_PERM = 64
 THRESHOLD = 0.7
@@ -86,3 +92,35 @@ def assign_stories(signatures: dict[str, np.ndarray]) -> dict[str, str]:
                 if a != b:
                     parent[max(a, b)] = min(a, b)
     return {doc_id: find(doc_id) for doc_id in signatures}
+
+
+def merge_stories(pending: Iterable[str], pairs: Iterable[tuple[str, str]], signatures: Mapping[str, np.ndarray],
+                  story_of: Mapping[str, str]) -> StoryUpdate:
+    """Merge the ``pending`` documents (signed, in no story yet) into the stored story clusters.
+
+    Incremental, and equal to recomputing ``assign_stories`` over every signature: the stored
+    stories are the components of the near-duplicate graph on the earlier documents, so only edges
+    with a pending document are new. ``pairs`` are the LSH candidates of the pending documents
+    (pairs with an equal band of ``LSH_ROWS`` values, as MinHashLSH finds them), ``signatures``
+    those of every document in a pair and ``story_of`` the stored story of each earlier one. Each
+    pair is checked with the same Jaccard estimate, and the touched stories merge under the smallest
+    doc_id. The cost grows with the new documents and their candidates, not with the corpus.
+    """
+    # Union-find over stories: an earlier document stands for its story, whose id is its smallest doc_id.
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        if similar(signatures[a], signatures[b]):
+            ra, rb = find(story_of.get(a, a)), find(story_of.get(b, b))
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    assigned = {doc_id: find(doc_id) for doc_id in sorted(set(pending))}
+    merged = {old: find(old) for old in sorted(set(story_of.values())) if find(old) != old}
+    return StoryUpdate(assigned, merged)
