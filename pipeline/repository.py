@@ -4,9 +4,9 @@ The load stage (``pipeline.stages.load``) calls these inside one ``warehouse.tra
 it writes a run's documents, mentions and rejections, reads back the touched coreference
 blocks and the story candidates, hands them to ``pipeline.resolve``, and writes what that
 returns. Rows are keyed by content-hash ids and replaced, never appended, so loading the same
-input twice changes nothing. Records in and out are ``pipeline.models``'; bulk writes go through
-Arrow, with the schemas in ``TABLE_SCHEMAS`` (tests/unit/test_repository.py checks them against
-the migrated tables).
+input twice changes nothing. Records in and out are those of ``pipeline.models``; bulk writes go
+through Arrow, with the schemas in ``TABLE_SCHEMAS`` (tests/unit/test_repository.py checks them
+against the migrated tables).
 """
 from __future__ import annotations
 
