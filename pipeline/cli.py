@@ -1,7 +1,8 @@
 """Command line: run the pipeline without Airflow, and query the warehouse.
 
     python -m pipeline run [--source DIR | --sources FILE] [--since T --until T] [--warehouse FILE]
-    python -m pipeline query "SELECT ..." [--warehouse FILE]
+    python -m pipeline query "SELECT ..." [--warehouse FILE] [--as-of SNAPSHOT|TIME]
+    python -m pipeline snapshots              (ducklake backend: the snapshot each run committed)
     python -m pipeline check [--warehouse FILE]
 """
 from __future__ import annotations
@@ -107,16 +108,24 @@ def _duckdb_message(exc: Exception) -> str:
     return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
-def query(warehouse: Path, sql: str, settings: Settings) -> tuple[list[str], list[tuple]]:
+def query(warehouse, sql: str, settings: Settings, as_of: int | datetime | None = None
+          ) -> tuple[list[str], list[tuple]]:
+    """Run ``sql`` on the warehouse as readers see it: the read copy of a DuckDB file, or a lake's
+    current snapshot (``as_of``: an earlier snapshot id or time)."""
     import duckdb
 
     from pipeline import warehouse as wh
 
-    # The read copy published after each load: readers never wait for a running load's lock.
+    # The read copy published after each load, or the lake: readers never wait for a running load.
     with wh.connect(wh.reader_path(warehouse), read_only=True, lock_timeout_s=settings.lock_timeout_s,
-                    sandboxed=True) as con:
+                    sandboxed=True, as_of=as_of) as con:
         try:
+            if wh.is_lake(warehouse):
+                wh.reads_only(con, sql)
             cursor = con.execute(sql)
+        except wh.NotAQuery as exc:
+            raise QueryRefused(f"query refused: {exc} (queries read the warehouse only: "
+                               "no files, network, extensions or settings)") from None
         except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
             if isinstance(exc, duckdb.InvalidInputException) and "configuration has been locked" not in str(exc):
                 raise
@@ -124,6 +133,26 @@ def query(warehouse: Path, sql: str, settings: Settings) -> tuple[list[str], lis
             raise QueryRefused(f"query refused: {reason} (queries read the warehouse only: "
                                "no files, network, extensions or settings)") from None
         return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def snapshots(warehouse, settings: Settings) -> tuple[list[str], list[tuple]]:
+    """The lake snapshot each pipeline run ended with, for ``query --as-of``."""
+    from pipeline import lake as lakes
+    from pipeline import warehouse as wh
+
+    if not wh.is_lake(warehouse):
+        raise ValueError("snapshots and --as-of need the ducklake backend (PIPELINE_WAREHOUSE_BACKEND=ducklake)")
+    with wh.connect(warehouse, read_only=True, lock_timeout_s=settings.lock_timeout_s) as con:
+        rows = lakes.snapshots(con)
+    columns = ["snapshot_id", "snapshot_time", "run_id", "ingested", "mentions", "events"]
+    return columns, [tuple(r.get(c) for c in columns) for r in rows]
+
+
+def _as_of(value: str) -> int | datetime:
+    """A snapshot id (``python -m pipeline snapshots``) or an ISO 8601 time."""
+    if value.strip().isdigit():
+        return int(value)
+    return _timestamp(value)
 
 
 def _timestamp(value: str) -> datetime:
@@ -155,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--format", choices=("table", "json"), default="table",
                    help="table (default) or json: an array of objects, one per row")
     q.add_argument("--warehouse", type=Path, default=settings.warehouse)
+    q.add_argument("--as-of", dest="as_of", type=_as_of, default=None, metavar="SNAPSHOT|TIME",
+                   help="read the lake as it was at this snapshot id (see `snapshots`) or time (ducklake backend)")
+    sn = sub.add_parser("snapshots", help="list the lake snapshot each run committed (ducklake backend)")
+    sn.add_argument("--format", choices=("table", "json"), default="table")
     c = sub.add_parser("check", help="run the data checks")
     c.add_argument("--warehouse", type=Path, default=settings.warehouse)
     b = sub.add_parser("backup", help="write a consistent, checksum-verified copy of the warehouse")
@@ -184,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.quiet:
                 print_table(*query(args.warehouse, SUMMARY_SQL, settings))
         elif args.command == "query":
-            (print_json if args.format == "json" else print_table)(*query(args.warehouse, args.sql, settings))
+            (print_json if args.format == "json" else print_table)(*query(args.warehouse, args.sql, settings,
+                                                                          as_of=args.as_of))
+        elif args.command == "snapshots":
+            (print_json if args.format == "json" else print_table)(*snapshots(settings.warehouse, settings))
         elif args.command == "check":
             from pipeline import stages
 

@@ -33,8 +33,11 @@ class DigestEvent:
     title: str | None
 
 
-def reports_dir(warehouse: Path) -> Path:
-    return Path(warehouse).parent / "reports"
+def reports_dir(warehouse) -> Path:
+    """Beside the warehouse file, or beside a lake's data folder."""
+    from pipeline.lake import Lake
+
+    return (Path(warehouse.data_path) if isinstance(warehouse, Lake) else Path(warehouse)).parent / "reports"
 
 
 def new_events(con, since: datetime | None) -> tuple[list[DigestEvent], datetime | None]:

@@ -415,7 +415,12 @@ def count_events(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, counts: dict[str, int]) -> None:
-    con.execute("delete from raw_runs where run_id = ?", [run_id])
-    con.execute("insert into raw_runs values (?, ?, ?, ?, ?, ?, ?, ?)", [
-        run_id, started_at, datetime.now(timezone.utc), counts.get("ingested", 0), counts.get("skipped", 0),
-        counts.get("rejected", 0), counts.get("mentions", 0), counts.get("events", 0)])
+    """One row per run; on a lake the snapshot this commits is the run's, named after it (``lake.snapshots``)."""
+    from pipeline import lake as lakes
+
+    with transaction(con):
+        lakes.tag_commit(con, run_id, {k: counts.get(k, 0) for k in ("ingested", "mentions", "events")})
+        con.execute("delete from raw_runs where run_id = ?", [run_id])
+        con.execute("insert into raw_runs values (?, ?, ?, ?, ?, ?, ?, ?)", [
+            run_id, started_at, datetime.now(timezone.utc), counts.get("ingested", 0), counts.get("skipped", 0),
+            counts.get("rejected", 0), counts.get("mentions", 0), counts.get("events", 0)])

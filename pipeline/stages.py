@@ -140,7 +140,7 @@ def _known_inputs(warehouse: Path, lock_timeout_s: float):
     from pipeline import warehouse as wh
     from pipeline.extract import EXTRACTOR_VERSION
 
-    if not Path(warehouse).exists():
+    if not wh.exists(warehouse):
         return Known()
     with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
         return repo.known_inputs(con, EXTRACTOR_VERSION)
@@ -186,7 +186,7 @@ def normalise(staging: Path, warehouse: Path, extractor_version: str, batch_size
                         "url": raw.url, "fetched_at": raw.fetched_at})
     counter.close()
     known: dict[str, str | None] = {}
-    if docs and Path(warehouse).exists():
+    if docs and wh.exists(warehouse):
         with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
             known = repo.known_documents(con, docs) if wh.has_table(con, "raw_extractions") else {}
     todo = [d for d in docs.values() if known.get(d.doc_id) != extractor_version]
@@ -335,6 +335,7 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
          started_at: datetime | None = None, lock_timeout_s: float = 60.0) -> dict[str, int]:
     """Load one run's staged output: its records and what resolving them gives, in a single transaction."""
     from pipeline import repository as repo
+    from pipeline import lake as lakes
     from pipeline import warehouse as wh
     from pipeline.extract import EXTRACTOR_VERSION
 
@@ -363,18 +364,24 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
                                         s["source_name"], s["url"], s["fetched_at"], doc.sentences))
     skipped_inputs = _read(staging / "skipped.parquet") if (staging / "skipped.parquet").exists() else []
     with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
-        wh.migrate(con)
-        counts = load_records(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
-        # a document whose extraction failed is read again next run, not skipped as loaded
-        _record_inputs(con, staging, [s for s in sources if s["doc_id"] not in failed], skipped_inputs)
-        summary = {
-            "ingested": counts["documents"],
-            "skipped": len(docs) - len(failed) - len(extracted) + len(skipped_inputs),
-            "rejected": len(rejections), "mentions": counts["mentions"],
-            "events": repo.count_events(con),
-            "deferred": len(_read(staging / "deferred.parquet")) if (staging / "deferred.parquet").exists() else 0,
-        }
-        repo.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
+        def write() -> dict:
+            wh.migrate(con, timeout_s=lock_timeout_s)
+            counts = load_records(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
+            # a document whose extraction failed is read again next run, not skipped as loaded
+            _record_inputs(con, staging, [s for s in sources if s["doc_id"] not in failed], skipped_inputs)
+            summary = {
+                "ingested": counts["documents"],
+                "skipped": len(docs) - len(failed) - len(extracted) + len(skipped_inputs),
+                "rejected": len(rejections), "mentions": counts["mentions"],
+                "events": repo.count_events(con),
+                "deferred": len(_read(staging / "deferred.parquet")) if (staging / "deferred.parquet").exists() else 0,
+            }
+            repo.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
+            return summary
+
+        # Another writer on a lake may commit to the same tables first; the load is idempotent, so
+        # it simply runs again on the new snapshot (a DuckDB file has one writer and never conflicts).
+        summary = lakes.retry_conflicts(write, lock_timeout_s)
         try:
             wh.publish_read_copy(con, warehouse)  # readers query the copy, never waiting for this lock
         except Exception as exc:  # whatever broke the copy, the load itself has committed

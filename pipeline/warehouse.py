@@ -16,9 +16,12 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Union
 
 import duckdb
+
+from pipeline import lake as lakes
+from pipeline.lake import Lake
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +66,33 @@ SANDBOX_CONFIG = {
 }
 
 
+Target = Union[Path, str, Lake]
+
+
+def is_lake(target: Target) -> bool:
+    return isinstance(target, Lake)
+
+
+def exists(target: Target) -> bool:
+    """Whether there is a warehouse to read yet (a lake is created by its first writer)."""
+    return lakes.exists(target) if isinstance(target, Lake) else Path(target).exists()
+
+
 @contextmanager
-def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 60.0,
-            sandboxed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Target, read_only: bool = False, lock_timeout_s: float = 60.0,
+            sandboxed: bool = False, as_of: int | datetime | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, retrying with backoff while another process holds its lock.
 
-    ``sandboxed`` connections (``SANDBOX_CONFIG``) see only the opened database: no files, no
-    network, no extensions, and no way to change settings.
+    ``path`` is a DuckDB file or a ``Lake``. ``sandboxed`` connections (``SANDBOX_CONFIG``) see only
+    the opened database: no files, no network, no extensions, and no way to change settings.
+    ``as_of`` (a lake's snapshot id or a time) opens the lake read-only as it was then.
     """
+    if isinstance(path, Lake):
+        with _connect_lake(path, read_only, sandboxed, as_of) as con:
+            yield con
+        return
+    if as_of is not None:
+        raise ValueError("time travel (--as-of) needs the ducklake backend: PIPELINE_WAREHOUSE_BACKEND=ducklake")
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"warehouse {path} does not exist yet; run `python -m pipeline run` first")
@@ -105,6 +127,55 @@ def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 6
         con.close()
 
 
+@contextmanager
+def _connect_lake(lake: Lake, read_only: bool, sandboxed: bool,
+                  as_of: int | datetime | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with ``lake`` attached and selected: no file lock, for readers or writers.
+
+    The sandbox settings are applied after the attach, which itself needs the catalog's network
+    connection and the extension files; from then on the SQL reaches only the attached lake.
+    """
+    con = duckdb.connect(":memory:", config=lakes.connection_config())
+    try:
+        if not read_only:
+            lakes.ensure_catalog_database(lake)
+        try:
+            lakes.attach(con, lake, read_only=read_only or as_of is not None,
+                         snapshot=as_of if isinstance(as_of, int) else None,
+                         snapshot_time=as_of if isinstance(as_of, datetime) else None)
+        except duckdb.Error as exc:
+            if read_only and (lakes.missing_catalog(exc) or "read-only" in str(exc).lower()
+                              or "read only" in str(exc).lower()):
+                raise FileNotFoundError(f"warehouse {lake} does not exist yet; run `python -m pipeline run` "
+                                        f"first ({str(exc).splitlines()[0]})") from exc
+            raise
+        if sandboxed:
+            # The lake's data files are read through DuckDB's file system, so that one folder stays
+            # readable; what could write into it (COPY, ATTACH, EXPORT) is kept out by ``reads_only``.
+            con.execute("set allowed_directories = ?", [[str(lake.data_path).rstrip("/") + "/"]])
+            for key, value in SANDBOX_CONFIG.items():  # lock_configuration last: dicts keep their order
+                con.execute(f"set {key} = {'true' if value else 'false'}")
+        yield con
+    finally:
+        con.close()
+
+
+class NotAQuery(PermissionError):
+    """SQL typed by someone that is not a query (a sandboxed lake connection runs only SELECTs)."""
+
+
+def reads_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse ``sql`` unless every statement in it is a SELECT.
+
+    A sandboxed connection to a lake may read the lake's data folder (DuckDB reads its Parquet
+    files through the same file system that ``enable_external_access`` guards), so the statements
+    that write files there are refused by type before anything runs.
+    """
+    for statement in con.extract_statements(sql):
+        if statement.type != duckdb.StatementType.SELECT:
+            raise NotAQuery(f"only SELECT statements run here, not {statement.type.name}")
+
+
 # ---- read copy: readers never wait for the writer -------------------------------------------------
 # DuckDB's writer holds an exclusive file lock that also shuts out read-only opens from other
 # processes. So after every successful load the writer publishes a read copy next to the
@@ -112,14 +183,23 @@ def connect(path: Path | str, read_only: bool = False, lock_timeout_s: float = 6
 # os.replace. Readers open the read copy read-only; they see the state as of the last completed
 # load, never a half-loaded one, and a reader that has the old copy open keeps reading it.
 
+# A lake needs none of this: its readers read committed snapshots and never wait for a writer.
+
 def read_copy_path(path: Path | str) -> Path:
     """Where the read copy of the warehouse ``path`` is published."""
+    if isinstance(path, Lake):
+        raise ValueError(f"{path} has no read copy: readers of a lake read its snapshots")
     path = Path(path)
     return path.with_name(f"{path.stem}.read{path.suffix or '.duckdb'}")
 
 
-def reader_path(path: Path | str) -> Path:
-    """The file a reader should open: the read copy when one was published, else the warehouse."""
+def reader_path(path: Target) -> Path | Lake:
+    """The file a reader should open: the read copy when one was published, else the warehouse.
+
+    For a lake, the lake itself.
+    """
+    if isinstance(path, Lake):
+        return path
     copy = read_copy_path(path)
     return copy if copy.exists() else Path(path)
 
@@ -129,7 +209,10 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
 
     Call it on the writer's connection after commit: holding the write lock means nobody changes
     the file while it is copied, and the checkpoint moves the WAL into the file first.
+    On a lake there is nothing to publish: the commit made the new snapshot the readers' one.
     """
+    if isinstance(path, Lake):
+        return path
     path = Path(path)
     target = read_copy_path(path)
     # The write lock is held, so no other publisher is running: any temporary left here is
@@ -173,26 +256,90 @@ def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[str, str, str]]:
     return found
 
 
-def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Apply the migrations not yet recorded; returns the versions applied now."""
-    con.execute("""
-        create table if not exists schema_migrations (
-            version varchar primary key, name varchar not null, checksum varchar not null,
-            applied_at timestamptz not null)""")
-    applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
+# What DuckLake cannot hold. Keys and indexes are the embedded file's integrity checks and lookup
+# paths; a lake has neither, and the loads keep rows unique by their content-hash ids either way.
+_LAKE_DROPPED_CONSTRAINTS = ("PrimaryKeyColumnConstraint", "UniqueColumnConstraint", "CheckColumnConstraint",
+                             "Reference", "PrimaryKey", "ForeignKey", "CheckConstraint", "UniqueKey")
+
+
+def for_ducklake(sql: str) -> str:
+    """The same DDL without what DuckLake lacks: primary keys, unique, check and foreign-key
+    constraints, and indexes.
+
+    DuckDB splits the script into statements; sqlglot parses each one. Statements that need no
+    change are kept verbatim, the others are re-rendered without the constraints (``create index``
+    and an ``alter table`` that only adds a constraint disappear). Sequences have no stand-in on a
+    lake and are refused here, before any statement runs.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    dropped = tuple(getattr(exp, name) for name in _LAKE_DROPPED_CONSTRAINTS if hasattr(exp, name))
+    out = []
+    for statement in duckdb.connect(":memory:").extract_statements(sql):
+        text = statement.query.strip()
+        tree = sqlglot.parse_one(text, read="duckdb")
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "INDEX":
+            continue
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SEQUENCE":
+            raise ValueError(f"DuckLake has no sequences; use content-hash or uuid ids instead: {text[:80]}")
+        changed = False
+        # a primary key also means not null, which a lake does hold
+        keyed = {col.name for col in tree.find_all(exp.ColumnDef)
+                 if any(isinstance(c.args.get("kind"), exp.PrimaryKeyColumnConstraint)
+                        for c in col.args.get("constraints") or [])}
+        keyed |= {ident.name for pk in tree.find_all(exp.PrimaryKey) for ident in pk.find_all(exp.Identifier)}
+        for col in tree.find_all(exp.ColumnDef):
+            constraints = col.args.get("constraints") or []
+            if col.name in keyed and not any(isinstance(c.args.get("kind"), exp.NotNullColumnConstraint)
+                                             for c in constraints):
+                col.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        for node in list(tree.find_all(*dropped)):
+            target = node.parent if isinstance(node.parent, exp.ColumnConstraint) else node
+            if isinstance(target.parent, exp.AddConstraint):
+                target = target.parent
+            target.pop()
+            changed = True
+        if isinstance(tree, exp.Alter) and not tree.args.get("actions"):
+            continue
+        out.append(tree.sql(dialect="duckdb") if changed else text)
+    return ";\n".join(out) + (";" if out else "")
+
+
+_SCHEMA_MIGRATIONS_DDL = """
+    create table if not exists schema_migrations (
+        version varchar primary key, name varchar not null, checksum varchar not null,
+        applied_at timestamptz not null)"""
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, timeout_s: float = 60.0) -> list[str]:
+    """Apply the migrations not yet recorded; returns the versions applied now.
+
+    On a lake each migration runs as ``for_ducklake`` renders it (its checksum is the file's), and a
+    migration that conflicts with another writer applying it at the same time is looked at again.
+    """
+    on_lake = lakes.is_lake(con) is not None
+    dialect = for_ducklake if on_lake else (lambda sql: sql)
+    lakes.retry_conflicts(lambda: con.execute(dialect(_SCHEMA_MIGRATIONS_DDL)), timeout_s, "migration")
     done = []
     for version, name, sql in migrations(sql_dir):
         checksum = hashlib.sha256(sql.encode()).hexdigest()
-        if version in applied:
-            if applied[version] != checksum:
-                log.warning("migration V%s__%s changed after it was applied; add a new migration instead",
-                            version, name)
-            continue
-        with transaction(con):
-            con.execute(sql)
-            con.execute("insert into schema_migrations values (?, ?, ?, ?)",
-                        [version, name, checksum, datetime.now(timezone.utc)])
-        done.append(version)
+
+        def apply() -> bool:
+            applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
+            if version in applied:
+                if applied[version] != checksum:
+                    log.warning("migration V%s__%s changed after it was applied; add a new migration instead",
+                                version, name)
+                return False
+            with transaction(con):
+                con.execute(dialect(sql))
+                con.execute("insert into schema_migrations values (?, ?, ?, ?)",
+                            [version, name, checksum, datetime.now(timezone.utc)])
+            return True
+
+        if lakes.retry_conflicts(apply, timeout_s, f"migration V{version}"):
+            done.append(version)
     return done
 
 
