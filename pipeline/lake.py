@@ -190,6 +190,30 @@ def is_lake(con) -> str | None:
     return row[0] if row else None
 
 
+# DuckLake detects write-write conflicts per table, for deletes and updates only: two loads that
+# insert the events of one block, each from its own snapshot, would both commit and leave the
+# block resolved twice. Every write transaction on a lake therefore updates the one row of this
+# table, so of two overlapping writers only the first commits, and the second runs again on a
+# snapshot that holds the first one's rows (``retry_conflicts``). Readers are not involved.
+WRITE_GUARD = "pipeline_write_guard"
+
+
+def create_write_guard(con) -> None:
+    con.execute(f"create table if not exists {WRITE_GUARD} (writes bigint not null)")
+    if con.execute(f"select count(*) from {WRITE_GUARD}").fetchone()[0] == 0:
+        con.execute(f"insert into {WRITE_GUARD} values (0)")
+
+
+def guard_write(con) -> None:
+    """Make the open transaction conflict with any other write transaction that overlaps it (on a lake)."""
+    guarded = con.execute("""
+        select count(*) from duckdb_tables() t join duckdb_databases() d using (database_name)
+        where d.type = 'ducklake' and t.database_name = current_database() and t.table_name = ?""",
+                          [WRITE_GUARD]).fetchone()[0]
+    if guarded:
+        con.execute(f"update {WRITE_GUARD} set writes = writes + 1")
+
+
 class LakeConflict(RuntimeError):
     """Another writer committed a change to the same tables first; running again resolves it."""
 

@@ -235,9 +235,13 @@ def publish_read_copy(con: duckdb.DuckDBPyConnection, path: Path | str) -> Path:
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Commit what the block wrote, or roll all of it back, whatever interrupted it."""
+    """Commit what the block wrote, or roll all of it back, whatever interrupted it.
+
+    On a lake, overlapping write transactions conflict at commit (``lake.guard_write``).
+    """
     con.execute("begin transaction")
     try:
+        lakes.guard_write(con)
         yield con
     except BaseException:
         con.execute("rollback")
@@ -321,6 +325,8 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, timeout_s: 
     on_lake = lakes.is_lake(con) is not None
     dialect = for_ducklake if on_lake else (lambda sql: sql)
     lakes.retry_conflicts(lambda: con.execute(dialect(_SCHEMA_MIGRATIONS_DDL)), timeout_s, "migration")
+    if on_lake:
+        lakes.retry_conflicts(lambda: lakes.create_write_guard(con), timeout_s, "migration")
     done = []
     for version, name, sql in migrations(sql_dir):
         checksum = hashlib.sha256(sql.encode()).hexdigest()
