@@ -78,6 +78,8 @@ def backup(warehouse: Path, dest: Path, lock_timeout_s: float = 60.0) -> Copied:
     Online: it waits for a running load's lock like any writer, and readers of the read copy are
     never blocked. The copy holds every committed load, including one whose read copy failed.
     """
+    if wh.is_lake(warehouse):
+        return _backup_lake(warehouse, Path(dest))
     warehouse, dest = Path(warehouse), Path(dest)
     if not warehouse.exists():
         raise FileNotFoundError(f"warehouse {warehouse} does not exist; nothing to back up")
@@ -90,6 +92,19 @@ def backup(warehouse: Path, dest: Path, lock_timeout_s: float = 60.0) -> Copied:
         catalog = con.execute("select current_database()").fetchone()[0]
         _copy_database(con, catalog, dest)
     log.info("backed up %s to %s", warehouse, dest)
+    return Copied(dest, *_counts(dest))
+
+
+def _backup_lake(lake, dest: Path) -> Copied:
+    """The lake's current snapshot as one DuckDB file, read like any reader: no writer waits."""
+    if not wh.exists(lake):
+        raise FileNotFoundError(f"warehouse {lake} does not exist; nothing to back up")
+    if dest.is_dir():
+        dest = dest / f"events-{_stamp()}.duckdb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with wh.connect(lake, read_only=True) as con:
+        _copy_database(con, lake.name, dest)
+    log.info("backed up %s to %s", lake, dest)
     return Copied(dest, *_counts(dest))
 
 
@@ -111,6 +126,9 @@ def restore(warehouse: Path, source: Path | None = None) -> Copied:
 
     The replaced file and its WAL are moved aside as ``<name>.damaged-<UTC>``, never deleted.
     """
+    if wh.is_lake(warehouse):
+        raise ValueError(f"{warehouse} is a lake: its earlier loads stay readable (`query --as-of`), and it is "
+                         "restored with its PostgreSQL catalog and data folder, not from a read copy")
     warehouse = Path(warehouse)
     read_copy = wh.read_copy_path(warehouse)
     source = Path(source) if source is not None else read_copy

@@ -5,7 +5,9 @@ validates the caller's Airflow JWT the way the REST API does (``Authorization: B
 else the ``_token`` cookie the UI sets), so an anonymous request gets 401 and a bad token 403.
 
 Reads go to the warehouse's read copy (``reader_path``), opened read-only and sandboxed per
-request, so the page never waits for a running load and sees the last completed one.
+request, so the page never waits for a running load and sees the last completed one. On the
+ducklake backend each request reads the lake's current snapshot through a cursor on one
+read-only, sandboxed lake connection per process.
 """
 from __future__ import annotations
 
@@ -44,9 +46,12 @@ async def signed_in_user(request: Request,
 
 
 def warehouse_path(request: Request) -> Path:
-    """The warehouse the app was made for, else ``PIPELINE_WAREHOUSE`` as it is now."""
+    """The warehouse the app was made for, else ``PIPELINE_WAREHOUSE`` as it is now (or the lake)."""
+    from pipeline.lake import Lake
+
     if request.app.state.warehouse is not None:
-        return Path(request.app.state.warehouse)
+        held = request.app.state.warehouse
+        return held if isinstance(held, Lake) else Path(held)
     from pipeline.settings import Settings
 
     return Settings.from_env().warehouse
@@ -119,11 +124,60 @@ def _snapshot(path: Path) -> duckdb.DuckDBPyConnection:
 _read_copies = _ReadCopies()
 
 
+class _LakeReaders:
+    """One read-only, sandboxed connection per lake for the process; a cursor per request.
+
+    Attaching a lake (catalog connection, extensions) costs far more than a query, and a cursor
+    starts a new transaction, so each request still reads the snapshot current when it began.
+    Chart answers are memoised per snapshot id, as they are per read copy.
+    """
+
+    def __init__(self) -> None:
+        self._open: dict = {}
+        self._memos: dict = {}
+        self._lock = threading.Lock()
+
+    def cursor(self, lake) -> tuple[duckdb.DuckDBPyConnection, dict]:
+        from contextlib import ExitStack
+
+        from pipeline import lake as lakes
+        from pipeline import warehouse as wh
+
+        with self._lock:
+            held = self._open.get(lake)
+            if held is None:
+                stack = ExitStack()
+                con = stack.enter_context(wh.connect(lake, read_only=True, lock_timeout_s=5, sandboxed=True))
+                self._open[lake] = held = (stack, con)
+            cursor = held[1].cursor()
+        cursor.execute(f"use {lake.name}")
+        snapshot = lakes.current_snapshot(cursor)
+        with self._lock:
+            memo = self._memos.get(lake)
+            if memo is None or memo[0] != snapshot:
+                self._memos[lake] = memo = (snapshot, {})
+        return cursor, memo[1]
+
+
+_lake_readers = _LakeReaders()
+
+
 def connection(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only, sandboxed connection to the read copy for the length of one request."""
     from pipeline import warehouse as wh
 
     warehouse = warehouse_path(request)
+    if wh.is_lake(warehouse):
+        try:
+            cursor, request.state.memo = _lake_readers.cursor(warehouse)
+        except FileNotFoundError:
+            raise HTTPException(503, f"no warehouse at {warehouse} yet: run the news_events DAG "
+                                     "(or `python -m pipeline run`) to build it") from None
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+        return
     path = wh.reader_path(warehouse)
     if not path.exists():
         raise HTTPException(503, f"no warehouse at {path} yet: run the news_events DAG "
