@@ -69,10 +69,11 @@ airflow: setup
 
 ## throughput vs naive spaCy, time per stage, peak RSS, re-run cost (issue 7), Events page latency at 100,000 events
 ## (BENCH_ARGS=--quick: 200 articles and 5,000 events); then throughput on realistic news in CPU seconds, written to
-## bench/results.json (issue 13; THROUGHPUT_ARGS=--quick, --scale)
+## bench/results.json (issue 13; THROUGHPUT_ARGS=--quick, --scale), and the load time per batch on both warehouse
+## backends (--backends: a DuckDB file and a DuckLake on the local PostgreSQL)
 bench: setup
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
-	$(BIN)/python bench/throughput.py $(THROUGHPUT_ARGS)
+	$(BIN)/python bench/throughput.py --backends $(THROUGHPUT_ARGS)
 
 clean:
 	rm -rf $(VENV) airflow_home artifacts warehouse/staging $(WAREHOUSE) $(basename $(WAREHOUSE)).read.duckdb

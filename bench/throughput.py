@@ -18,6 +18,11 @@
 4. `--scale`: 10 successive batches of 500 realistic articles into one warehouse (load
    time and warehouse size per batch), and the pipeline's parent RSS at `--rss-docs`
    articles (default 20,000; slow).
+5. `--backends` (`make bench` passes it; `--only-backends` runs it alone): the same 10 batches of
+   unseen realistic articles into a fresh DuckDB file and into a fresh DuckLake (catalog in a new
+   database on the local PostgreSQL, BENCH_POSTGRES), each in a child process; the load time per
+   batch as each warehouse grows, and how far the last batch's load is from the first's (the
+   DuckLake load should stay within 20%: no read copy to write).
 No thresholds are asserted; the targets are printed next to the figures.
 """
 from __future__ import annotations
@@ -289,8 +294,14 @@ def child_scale(corpora: list[Path], warehouse: Path) -> dict:
     from pipeline.cli import run_pipeline
     from pipeline.settings import Settings
 
+    from pipeline import warehouse as wh
+
     rows = []
     settings = Settings.from_env()
+    # PIPELINE_WAREHOUSE_BACKEND=ducklake (the backends section) loads the lake its settings name
+    target = settings.warehouse if wh.is_lake(settings.warehouse) else warehouse
+    with wh.connect(target) as con:  # the schema first: batch 1 times a load, not the warehouse's creation
+        wh.migrate(con)
     load = stages.load
     for corpus in corpora:
         cur: dict[str, float] = {}
@@ -304,10 +315,108 @@ def child_scale(corpora: list[Path], warehouse: Path) -> dict:
 
         stages.load = timed_load
         c0, t0 = _cpu_s(), time.perf_counter()
-        summary = run_pipeline(corpus, warehouse, settings)
+        summary = run_pipeline(corpus, target, settings)
         rows.append({**cur, "wall_s": time.perf_counter() - t0, "cpu_s": _cpu_s() - c0,
-                     "warehouse_mb": _warehouse_mb(warehouse), "ingested": summary.get("ingested")})
+                     "warehouse_mb": _warehouse_size_mb(target), "ingested": summary.get("ingested")})
     return {"batches": rows}
+
+
+# ---- both backends: load time per batch as the warehouse grows ------------------------------------
+
+FLAT_PCT = 20.0  # the DuckLake load must stay within this from the first batch to the last
+
+
+def flatness(rows: list[dict], key: str = "load_wall_s") -> dict:
+    """How much the load time moved from the first batch to the last, and between the medians of
+    the first and the last three (less sensitive to one noisy batch)."""
+    values = [r[key] for r in rows]
+    if len(values) < 2 or not values[0]:
+        return {"first_s": values[0] if values else None, "last_s": values[-1] if values else None,
+                "change_pct": float("nan"), "change_pct_median3": float("nan"), "flat": False}
+
+    def median(xs):
+        xs = sorted(xs)
+        mid = len(xs) // 2
+        return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+    change = 100 * (values[-1] / values[0] - 1)
+    head, tail = median(values[:3]), median(values[-3:])
+    return {"first_s": values[0], "last_s": values[-1], "change_pct": change,
+            "change_pct_median3": 100 * (tail / head - 1) if head else float("nan"),
+            "flat": abs(change) <= FLAT_PCT}
+
+
+def backends_table(result: dict, out=sys.stdout) -> None:
+    w = out.write
+    names = [b for b in ("duckdb", "ducklake") if b in result]
+    rows = {b: result[b]["batches"] for b in names}
+    w(f"{'batch':>6}{'articles':>10}" + "".join(f"{b + ' load s':>17}{b + ' MB':>14}" for b in names) + "\n")
+    for i in range(max(len(r) for r in rows.values())):
+        first = rows[names[0]][i]
+        w(f"{i + 1:>6}{first.get('ingested') or 0:>10}")
+        for b in names:
+            r = rows[b][i] if i < len(rows[b]) else {}
+            w(f"{r.get('load_wall_s', float('nan')):>17.2f}{r.get('warehouse_mb', float('nan')):>14.1f}")
+        w("\n")
+    for b in names:
+        f = result[b]
+        mark = "flat" if f["flat"] else "NOT flat"
+        w(f"{b}: load {f['first_s']:.2f} s in batch 1, {f['last_s']:.2f} s in batch {len(rows[b])} "
+          f"({f['change_pct']:+.0f}%; medians of the first and last 3: {f['change_pct_median3']:+.0f}%)"
+          + (f", {mark} (target for ducklake: within {FLAT_PCT:.0f}%)" if b == "ducklake" else "") + "\n")
+
+
+def _warehouse_size_mb(target) -> float:
+    from pipeline.lake import Lake
+
+    if not isinstance(target, Lake):
+        return _warehouse_mb(Path(target))
+    import psycopg2
+
+    data = sum(p.stat().st_size for p in Path(target.data_path).rglob("*") if p.is_file())
+    con = psycopg2.connect(target.catalog)
+    try:
+        with con.cursor() as cur:
+            cur.execute("select pg_database_size(current_database())")
+            catalog = cur.fetchone()[0]
+    finally:
+        con.close()
+    return (data + catalog) / 2**20
+
+
+def backends(args, work: Path, result: dict, save, used: set[str] = frozenset()) -> None:
+    """The same batches of unseen realistic articles into a fresh DuckDB file and a fresh DuckLake
+    (catalog in a new PostgreSQL database, dropped afterwards), each in a child process."""
+    import psycopg2
+
+    half = args.backend_batch_docs // 2
+    used = set(used)
+    corpora = []
+    for i in range(args.backend_batches):
+        batch = work / f"backends-{i:02d}"
+        for name in REALISTIC:
+            got = sample_pool(POOLS / name / "pool.jsonl", half, batch / name, args.seed + 200 + i, skip=used)
+            used.update(got["docs"])
+        corpora.append(batch)
+    _settle(work)
+    server = os.environ.get("BENCH_POSTGRES", "host=127.0.0.1 user=postgres")
+    dbname = f"bench_lake_{os.getpid()}"
+    lake_env = {"PIPELINE_WAREHOUSE_BACKEND": "ducklake", "PIPELINE_DUCKLAKE_CATALOG": f"{server} dbname={dbname}",
+                "PIPELINE_DUCKLAKE_DATA_PATH": str(work / "lake")}
+    try:
+        for backend, env in (("duckdb", {"PIPELINE_WAREHOUSE_BACKEND": "duckdb"}), ("ducklake", lake_env)):
+            print(f"backends: {args.backend_batches} batches of {2 * half} articles into {backend} ...", flush=True)
+            rows = run_child("scale", env=env, corpus=corpora, warehouse=work / "backends.duckdb")["batches"]
+            result[backend] = {"batches": rows, **flatness(rows)}
+            save()
+    finally:
+        admin = psycopg2.connect(f"{server} dbname=postgres")
+        admin.autocommit = True
+        try:
+            admin.cursor().execute(f'drop database if exists "{dbname}" with (force)')
+        finally:
+            admin.close()
+    backends_table(result)
 
 
 def run_child(kind: str, env: dict | None = None, **kwargs) -> dict:
@@ -483,6 +592,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-batch-docs", type=int, default=500)
     parser.add_argument("--rss-docs", type=int, default=20_000,
                         help="articles for the large RSS run (with --scale; 0 skips it; 20,000 takes ~6 CPU min)")
+    parser.add_argument("--backends", action="store_true",
+                        help="also the load time per batch on both backends (DuckDB file, DuckLake on the local "
+                             "PostgreSQL) over --backend-batches batches")
+    parser.add_argument("--only-backends", action="store_true",
+                        help="only the backends section, merged into the existing --json file")
+    parser.add_argument("--backend-batches", type=int, default=10)
+    parser.add_argument("--backend-batch-docs", type=int, default=None,
+                        help="articles per batch (default 500; --quick 100)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     parser.add_argument("--keep", type=Path, help="work here and keep the corpora and warehouses")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -504,6 +621,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, default=str))
         return 0
 
+    if args.backend_batch_docs is None:
+        args.backend_batch_docs = 100 if args.quick else 500
+    if args.only_backends:
+        return main_backends(args)
     n = 200 if args.quick else args.docs
     info = machine()
     work = args.keep or Path(tempfile.mkdtemp(prefix="throughput-"))
@@ -541,6 +662,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.scale:
             out["scale"] = {}
             scale(args, work, built, out["scale"], save)
+        if args.backends:
+            out["backends"] = {"batch_docs": args.backend_batch_docs, "machine": info}
+            backends(args, work, out["backends"], save, used={d for name in REALISTIC for d in built[name]["docs"]})
+        print(f"\nwrote {args.json}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def main_backends(args) -> int:
+    """``--only-backends``: the backends section alone, written into the existing results file."""
+    work = args.keep or Path(tempfile.mkdtemp(prefix="throughput-backends-"))
+    work.mkdir(parents=True, exist_ok=True)
+    out = json.loads(args.json.read_text(encoding="utf-8")) if args.json.exists() else {}
+    out["backends"] = result = {"batch_docs": args.backend_batch_docs, "machine": machine()}
+
+    def save() -> None:
+        args.json.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
+
+    try:
+        backends(args, work, result, save)
         print(f"\nwrote {args.json}")
     finally:
         if not args.keep:
