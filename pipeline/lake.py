@@ -158,6 +158,36 @@ def exists(lake: Lake) -> bool:
         con.close()
 
 
+#: ``as_of`` for a reader that wants the newest commit rather than the last completed run's.
+LATEST = "latest"
+
+
+def last_run_snapshot(lake: Lake) -> int | None:
+    """The snapshot the last completed pipeline run committed (``tag_commit``), read from the catalog.
+
+    Readers read this one by default: a run commits its load and then builds its marts, so a newer
+    snapshot may hold raw rows whose marts are not built yet. It is the lake's read copy, without
+    the copy.
+    """
+    import psycopg2
+
+    try:
+        con = psycopg2.connect(_read_only_catalog(lake.catalog))
+    except psycopg2.OperationalError as exc:
+        if "does not exist" in str(exc):
+            return None  # no lake yet: attaching says so
+        raise
+    try:
+        with con.cursor() as cur:
+            cur.execute("select max(snapshot_id) from ducklake_snapshot_changes where author = %s", [RUN_AUTHOR])
+            row = cur.fetchone()
+            return row[0] if row else None
+    except psycopg2.errors.UndefinedTable:
+        return None
+    finally:
+        con.close()
+
+
 def attach(con, lake: Lake, read_only: bool = False, snapshot: int | None = None,
            snapshot_time: datetime | None = None) -> None:
     """Attach ``lake`` to ``con`` and make it the default database.

@@ -80,12 +80,14 @@ def exists(target: Target) -> bool:
 
 @contextmanager
 def connect(path: Target, read_only: bool = False, lock_timeout_s: float = 60.0,
-            sandboxed: bool = False, as_of: int | datetime | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+            sandboxed: bool = False, as_of: int | datetime | str | None = None
+            ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, retrying with backoff while another process holds its lock.
 
     ``path`` is a DuckDB file or a ``Lake``. ``sandboxed`` connections (``SANDBOX_CONFIG``) see only
     the opened database: no files, no network, no extensions, and no way to change settings.
-    ``as_of`` (a lake's snapshot id or a time) opens the lake read-only as it was then.
+    A lake opened read-only reads the snapshot of the last completed run, or ``as_of`` (a snapshot
+    id, a time, or ``lake.LATEST`` for the newest commit).
     """
     if isinstance(path, Lake):
         with _connect_lake(path, read_only, sandboxed, as_of) as con:
@@ -139,6 +141,16 @@ def _connect_lake(lake: Lake, read_only: bool, sandboxed: bool,
     try:
         if not read_only:
             lakes.ensure_catalog_database(lake)
+        elif as_of is None:  # readers read the last completed run, as a read copy would hold it
+            try:
+                as_of = lakes.last_run_snapshot(lake)
+            except Exception as exc:
+                if lakes.missing_catalog(exc):
+                    raise FileNotFoundError(f"warehouse {lake} does not exist yet; run `python -m pipeline run` "
+                                            "first") from exc
+                raise
+        if as_of == lakes.LATEST:
+            as_of = None
         try:
             lakes.attach(con, lake, read_only=read_only or as_of is not None,
                          snapshot=as_of if isinstance(as_of, int) else None,

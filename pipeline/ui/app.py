@@ -125,11 +125,12 @@ _read_copies = _ReadCopies()
 
 
 class _LakeReaders:
-    """One read-only, sandboxed connection per lake for the process; a cursor per request.
+    """One read-only, sandboxed connection per lake and run snapshot; a cursor per request.
 
-    Attaching a lake (catalog connection, extensions) costs far more than a query, and a cursor
-    starts a new transaction, so each request still reads the snapshot current when it began.
-    Chart answers are memoised per snapshot id, as they are per read copy.
+    Attaching a lake (catalog connection, extensions) costs far more than a query, so the
+    connection is kept until a later run commits; each request asks the catalog for the last
+    run's snapshot and reopens only when it moved. Chart answers are memoised per snapshot id,
+    as they are per read copy.
     """
 
     def __init__(self) -> None:
@@ -143,15 +144,17 @@ class _LakeReaders:
         from pipeline import lake as lakes
         from pipeline import warehouse as wh
 
+        snapshot = lakes.last_run_snapshot(lake)  # one catalog query; the connection reads that snapshot
         with self._lock:
             held = self._open.get(lake)
-            if held is None:
+            if held is None or held[0] != snapshot:
+                # A request still on the previous snapshot keeps its connection alive until its cursor closes.
                 stack = ExitStack()
-                con = stack.enter_context(wh.connect(lake, read_only=True, lock_timeout_s=5, sandboxed=True))
-                self._open[lake] = held = (stack, con)
+                con = stack.enter_context(wh.connect(lake, read_only=True, lock_timeout_s=5, sandboxed=True,
+                                                     as_of=snapshot if snapshot is not None else lakes.LATEST))
+                self._open[lake] = held = (snapshot, con, stack)
             cursor = held[1].cursor()
         cursor.execute(f"use {lake.name}")
-        snapshot = lakes.current_snapshot(cursor)
         with self._lock:
             memo = self._memos.get(lake)
             if memo is None or memo[0] != snapshot:

@@ -139,7 +139,7 @@ def test_a_writer_does_not_wait_for_another_writers_open_transaction(corpora, em
             holder.execute("commit")
             assert time.monotonic() - started < 300
         assert state(lake) == embedded["ab"]
-        with wh.connect(lake, read_only=True) as con:
+        with wh.connect(lake, read_only=True, as_of=lakes.LATEST) as con:  # the holder's commit came after
             assert con.execute("select count(*) from raw_runs").fetchone()[0] == 3
 
 
@@ -163,7 +163,7 @@ def test_a_conflicting_commit_is_run_again_on_the_new_snapshot(tmp_path):
 
 
 def _reader_counts(con) -> tuple:
-    # one statement, so one snapshot: tables the load writes in one transaction
+    # raw tables the load writes and marts built over them
     return con.execute("""select (select count(*) from raw_documents), (select count(*) from raw_mentions),
                                  (select count(*) from events), (select count(*) from event_mentions)""").fetchone()
 
@@ -177,8 +177,9 @@ def test_a_reader_sees_the_old_snapshot_or_the_new_one_never_a_mix(corpora, tmp_
         done = threading.Event()
 
         def read():
-            with wh.connect(lake, read_only=True, sandboxed=True) as con:
-                while not done.is_set():
+            # a reader opens the lake as the last completed run left it, as `query` and the UI do
+            while not done.is_set():
+                with wh.connect(lake, read_only=True, sandboxed=True) as con:
                     seen.append(_reader_counts(con))
 
         reader = threading.Thread(target=read)
@@ -194,7 +195,7 @@ def test_a_reader_sees_the_old_snapshot_or_the_new_one_never_a_mix(corpora, tmp_
         assert after != before
         assert set(seen) <= {before, after}, set(seen) - {before, after}
         assert seen[0] == before and seen[-1] == after
-        assert len(seen) > 20  # the reader kept reading while the load ran and committed
+        assert len(seen) > 5  # the reader kept reading while the load ran and committed
 
 
 def _data_files(lake) -> set[Path]:
@@ -205,7 +206,7 @@ def test_sigkill_during_a_load_leaves_the_last_snapshot_and_the_rerun_gives_iden
         corpora, embedded, tmp_path):
     with fresh_lake(tmp_path / "data") as lake:
         run(corpora["a"], lake)
-        with wh.connect(lake, read_only=True) as con:
+        with wh.connect(lake, read_only=True, as_of=lakes.LATEST) as con:
             last = lakes.current_snapshot(con)
         files = _data_files(lake)
         proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--quiet", "--source", str(corpora["b"])],
@@ -218,7 +219,7 @@ def test_sigkill_during_a_load_leaves_the_last_snapshot_and_the_rerun_gives_iden
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert proc.returncode == -signal.SIGKILL, "the load finished before it could be killed"
-        with wh.connect(lake, read_only=True) as con:
+        with wh.connect(lake, read_only=True, as_of=lakes.LATEST) as con:
             assert lakes.current_snapshot(con) == last, "the killed load committed nothing"
         assert state(lake) == embedded["a"]
         run(corpora["b"], lake)
