@@ -29,6 +29,10 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "sql"
 _MIGRATION_NAME = re.compile(r"^V(\d{3})__(\w+)\.sql$")
 
 
+class MigrationChanged(RuntimeError):
+    """An applied migration's file no longer matches what was applied to this warehouse."""
+
+
 class WarehouseLocked(RuntimeError):
     """Another process holds the DuckDB file's single-writer lock."""
 
@@ -346,9 +350,12 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, timeout_s: 
         def apply() -> bool:
             applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
             if version in applied:
+                # a fresh warehouse and an upgraded one must hold the same schema: history is never rewritten
                 if applied[version] != checksum:
-                    log.warning("migration V%s__%s changed after it was applied; add a new migration instead",
-                                version, name)
+                    raise MigrationChanged(
+                        f"migration V{version}__{name}.sql changed after it was applied to this warehouse; restore "
+                        f"its applied text (git checkout {sql_dir.name}/V{version}__{name}.sql) and put the change "
+                        "in a new migration with the next version number")
                 return False
             with transaction(con):
                 con.execute(dialect(sql))

@@ -30,6 +30,20 @@ def test_migrations_apply_once_and_are_recorded(warehouse_path):
         assert recorded == first
 
 
+def test_an_applied_migration_whose_file_changed_is_an_error_that_says_how_to_fix_it(warehouse_path, tmp_path):
+    sql_dir = tmp_path / "sql"
+    sql_dir.mkdir()
+    for version, name, sql in wh.migrations():
+        (sql_dir / f"V{version}__{name}.sql").write_text(sql, encoding="utf-8")
+    with wh.connect(warehouse_path) as con:
+        assert wh.migrate(con, sql_dir)
+        edited = sql_dir / "V001__raw_tables.sql"
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n-- an afterthought\n", encoding="utf-8")
+        with pytest.raises(wh.MigrationChanged,
+                           match=r"V001__raw_tables.sql changed after it was applied.*new migration"):
+            wh.migrate(con, sql_dir)
+
+
 def test_loading_the_same_input_twice_changes_nothing(warehouse_path):
     mentions = [make_mention(DOC_A), make_mention(DOC_B)]
     rejection = Rejection("file:///empty.txt", "file is empty", "abc")
