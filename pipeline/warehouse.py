@@ -332,6 +332,13 @@ _SCHEMA_MIGRATIONS_DDL = """
         applied_at timestamptz not null)"""
 
 
+def _changed(version: str, name: str, sql_dir: Path) -> "MigrationChanged":
+    return MigrationChanged(
+        f"migration V{version}__{name}.sql changed after it was applied to this warehouse; restore "
+        f"its applied text (git checkout {sql_dir.name}/V{version}__{name}.sql) and put the change "
+        "in a new migration with the next version number")
+
+
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, timeout_s: float = 60.0) -> list[str]:
     """Apply the migrations not yet recorded; returns the versions applied now.
 
@@ -340,22 +347,26 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, timeout_s: 
     """
     on_lake = lakes.is_lake(con) is not None
     dialect = for_ducklake if on_lake else (lambda sql: sql)
-    lakes.retry_conflicts(lambda: con.execute(dialect(_SCHEMA_MIGRATIONS_DDL)), timeout_s, "migration")
-    if on_lake:
-        lakes.retry_conflicts(lambda: lakes.create_write_guard(con), timeout_s, "migration")
+    if not (has_table(con, "schema_migrations") and (not on_lake or has_table(con, lakes.WRITE_GUARD))):
+        lakes.retry_conflicts(lambda: con.execute(dialect(_SCHEMA_MIGRATIONS_DDL)), timeout_s, "migration")
+        if on_lake:
+            lakes.retry_conflicts(lambda: lakes.create_write_guard(con), timeout_s, "migration")
+    applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
     done = []
     for version, name, sql in migrations(sql_dir):
         checksum = hashlib.sha256(sql.encode()).hexdigest()
+        if version in applied:
+            # a fresh warehouse and an upgraded one must hold the same schema: history is never rewritten
+            if applied[version] != checksum:
+                raise _changed(version, name, sql_dir)
+            continue
 
         def apply() -> bool:
-            applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
-            if version in applied:
-                # a fresh warehouse and an upgraded one must hold the same schema: history is never rewritten
-                if applied[version] != checksum:
-                    raise MigrationChanged(
-                        f"migration V{version}__{name}.sql changed after it was applied to this warehouse; restore "
-                        f"its applied text (git checkout {sql_dir.name}/V{version}__{name}.sql) and put the change "
-                        "in a new migration with the next version number")
+            # another writer may have applied it since (then this one conflicted and looks again)
+            row = con.execute("select checksum from schema_migrations where version = ?", [version]).fetchone()
+            if row is not None:
+                if row[0] != checksum:
+                    raise _changed(version, name, sql_dir)
                 return False
             with transaction(con):
                 con.execute(dialect(sql))
