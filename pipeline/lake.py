@@ -235,13 +235,21 @@ def create_write_guard(con) -> None:
 
 
 def guard_write(con) -> None:
-    """Make the open transaction conflict with any other write transaction that overlaps it (on a lake)."""
-    guarded = con.execute("""
-        select count(*) from duckdb_tables() t join duckdb_databases() d using (database_name)
-        where d.type = 'ducklake' and t.database_name = current_database() and t.table_name = ?""",
-                          [WRITE_GUARD]).fetchone()[0]
-    if guarded:
-        con.execute(f"update {WRITE_GUARD} set writes = writes + 1")
+    """Make the open transaction conflict with any other write transaction that overlaps it (on a lake).
+
+    ``migrate`` creates the guard before any other write; listing the lake's tables to look for it
+    would cost more than the update (``duckdb_tables()`` reads every table's metadata from the catalog).
+    """
+    name = is_lake(con)
+    if name is None:
+        return
+    import duckdb
+
+    try:
+        con.execute(f"update {name}.{WRITE_GUARD} set writes = writes + 1")
+    except duckdb.CatalogException as exc:
+        raise RuntimeError(f"lake {name} has no {WRITE_GUARD} table yet: run warehouse.migrate on it "
+                           "before writing") from exc
 
 
 class LakeConflict(RuntimeError):
