@@ -389,23 +389,14 @@ def backends(args, work: Path, result: dict, save, used: set[str] = frozenset())
     (catalog in a new PostgreSQL database, dropped afterwards), each in a child process."""
     import psycopg2
 
-    half = args.backend_batch_docs // 2
-    used = set(used)
-    corpora = []
-    for i in range(args.backend_batches):
-        batch = work / f"backends-{i:02d}"
-        for name in REALISTIC:
-            got = sample_pool(POOLS / name / "pool.jsonl", half, batch / name, args.seed + 200 + i, skip=used)
-            used.update(got["docs"])
-        corpora.append(batch)
-    _settle(work)
+    corpora = unseen_batches(work, "backends", args.backend_batches, args.backend_batch_docs, args.seed + 200, used)
     server = os.environ.get("BENCH_POSTGRES", "host=127.0.0.1 user=postgres")
     dbname = f"bench_lake_{os.getpid()}"
     lake_env = {"PIPELINE_WAREHOUSE_BACKEND": "ducklake", "PIPELINE_DUCKLAKE_CATALOG": f"{server} dbname={dbname}",
                 "PIPELINE_DUCKLAKE_DATA_PATH": str(work / "lake")}
     try:
         for backend, env in (("duckdb", {"PIPELINE_WAREHOUSE_BACKEND": "duckdb"}), ("ducklake", lake_env)):
-            print(f"backends: {args.backend_batches} batches of {2 * half} articles into {backend} ...", flush=True)
+            print(f"backends: {args.backend_batches} batches of {2 * (args.backend_batch_docs // 2)} articles into {backend} ...", flush=True)
             rows = run_child("scale", env=env, corpus=corpora, warehouse=work / "backends.duckdb")["batches"]
             result[backend] = {"batches": rows, **flatness(rows)}
             save()
@@ -691,18 +682,26 @@ def main_backends(args) -> int:
     return 0
 
 
+def unseen_batches(work: Path, prefix: str, batches: int, batch_docs: int, seed: int, used) -> list[Path]:
+    """``batches`` folders of ``batch_docs`` articles, half from each realistic pool, none of them in
+    ``used`` or in an earlier batch; settled, so that ingest reads them at once."""
+    used = set(used)
+    corpora = []
+    for i in range(batches):
+        batch = work / f"{prefix}-{i:02d}"
+        for name in REALISTIC:
+            got = sample_pool(POOLS / name / "pool.jsonl", batch_docs // 2, batch / name, seed + i, skip=used)
+            used.update(got["docs"])
+        corpora.append(batch)
+    _settle(work)
+    return corpora
+
+
 def scale(args, work: Path, built: dict, result: dict, save) -> None:
     """Batches of unseen realistic articles (half of each pool) into one warehouse, then RSS at --rss-docs."""
     used = {d for name in REALISTIC for d in built[name]["docs"]}
     half = args.scale_batch_docs // 2
-    corpora = []
-    for i in range(args.scale_batches):
-        batch = work / f"scale-{i:02d}"
-        for name in REALISTIC:
-            got = sample_pool(POOLS / name / "pool.jsonl", half, batch / name, args.seed + 100 + i, skip=used)
-            used.update(got["docs"])
-        corpora.append(batch)
-    _settle(work)
+    corpora = unseen_batches(work, "scale", args.scale_batches, args.scale_batch_docs, args.seed + 100, used)
     print(f"scaling: {args.scale_batches} batches of {2 * half} articles into one warehouse ...", flush=True)
     rows = run_child("scale", corpus=corpora, warehouse=work / "scale.duckdb")["batches"]
     print(f"{'batch':>6}{'articles':>10}{'load wall s':>13}{'load CPU s':>12}{'run CPU s':>11}{'warehouse MB':>14}")
