@@ -161,16 +161,34 @@ def stack_environment(stack_env: dict[str, str] | None = None) -> dict[str, str]
     return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
 
 
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie.
+
+    A process killed by `stop` whose parent has gone is re-parented to PID 1; in a container
+    PID 1 may never reap it, and a zombie still answers kill(pid, 0).
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
 def _stop(stack: Stack) -> list[str]:
     """Stop by PID through the script; return the names of processes that survived (then killed)."""
     result = _run_script(stack.env, "stop", timeout=120)
     survivors = []
     for name, pid in stack.pids.items():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        deadline = time.monotonic() + 10  # a process SIGKILLed by the script takes a moment to go
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not _running(pid):
             continue
-        survivors.append(f"{name} (pid {pid})")
+        survivors.append(f"{name} (pid {pid}; stop printed: {result.stdout[-300:]!r})")
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
