@@ -1,7 +1,7 @@
 """The trained event extractor: sentence candidates in, ``EventMention`` records out.
 
-Three spaCy text classifiers, trained by ``make train`` from the annotated corpus
-(training/), read the candidates of ``pipeline.extract.candidates``:
+Three linear text classifiers (``pipeline.extract.classifier``), trained by ``make train`` from the
+annotated corpus (training/), read the candidates of ``pipeline.extract.candidates``:
 
 - ``detect`` (multi-label): which event types a sentence states;
 - ``roles``: for one event type and one marked country, its role (a type's roles from
@@ -22,6 +22,7 @@ from typing import Iterable
 
 from pipeline.extract.candidates import SentenceCandidate, detector_text, find_candidates, role_text, rule_hints, \
     status_text
+from pipeline.extract.classifier import TextClassifier
 from pipeline.extract.dates import find_dates
 from pipeline.extract.document import expand_partial_parties
 from pipeline.extract.rates import find_rates
@@ -42,20 +43,16 @@ DEFAULT_SETTINGS = {
 
 @dataclass
 class EventModel:
-    """The three trained pipelines plus the data the slot fillers use (trigger lexicon, thresholds)."""
+    """The three trained classifiers plus the data the slot fillers use (trigger lexicon, thresholds)."""
 
-    detect: object
-    roles: object
-    status: object
+    detect: TextClassifier
+    roles: TextClassifier
+    status: TextClassifier
     triggers: dict[str, list[str]]
     settings: dict
 
     @classmethod
     def load(cls, path: Path) -> "EventModel":
-        import spacy
-
-        import pipeline.extract.architectures  # noqa: F401  (registers the models' architecture)
-
         missing = [p for p in ("detect", "roles", "status", "extractor.json") if not (path / p).exists()]
         if missing:
             raise FileNotFoundError(
@@ -63,8 +60,8 @@ class EventModel:
                 "or restore pipeline/model/ from git")
         meta = json.loads((path / "extractor.json").read_text(encoding="utf-8"))
         settings = {**DEFAULT_SETTINGS, **meta.get("settings", {})}
-        return cls(spacy.load(path / "detect"), spacy.load(path / "roles"), spacy.load(path / "status"),
-                   meta.get("triggers", {}), settings)
+        return cls(TextClassifier.load(path / "detect"), TextClassifier.load(path / "roles"),
+                   TextClassifier.load(path / "status"), meta.get("triggers", {}), settings)
 
 
 @lru_cache(maxsize=32)
@@ -111,10 +108,6 @@ def _rate(sentence: str) -> tuple[float | None, list[float]]:
     return first.value, sorted({a for a in alts if a != first.value})
 
 
-def _cats(nlp, texts: list[str], batch_size: int = 256) -> list[dict[str, float]]:
-    return [dict(d.cats) for d in nlp.pipe(texts, batch_size=batch_size)]
-
-
 def extract_with_model(docs: Iterable[Document], model: EventModel, version: str,
                        rule_mentions: list[EventMention] | None = None) -> list[EventMention]:
     """``rule_mentions``: the rule extractor's mentions of ``docs`` (features, and for some types extra
@@ -126,7 +119,7 @@ def extract_with_model(docs: Iterable[Document], model: EventModel, version: str
         rule_mentions = extract_mentions_rules(docs)
     hints = rule_hints(rule_mentions)
     cands: list[tuple[Document, SentenceCandidate]] = [(d, c) for d in docs for c in find_candidates(d, hints)]
-    detected = _cats(model.detect, [detector_text(d, c) for d, c in cands])
+    detected = model.detect.predict([detector_text(d, c) for d, c in cands])
     thresholds = model.settings["detect_threshold"]
     events = []  # (doc, cand, type, p)
     for (d, c), cats in zip(cands, detected):
@@ -135,13 +128,13 @@ def extract_with_model(docs: Iterable[Document], model: EventModel, version: str
             if p >= thresholds.get(etype, 0.5):
                 events.append((d, c, etype, p))
     questions = [(i, code) for i, (d, c, etype, _) in enumerate(events) for code in c.party_codes()]
-    role_cats = _cats(model.roles, [role_text(events[i][0], events[i][1], events[i][2], code)
+    role_cats = model.roles.predict([role_text(events[i][0], events[i][1], events[i][2], code)
                                     for i, code in questions])
     roles: dict[int, dict[str, dict[str, float]]] = {}
     for (i, code), cats in zip(questions, role_cats):
         roles.setdefault(i, {})[code] = cats
     directed = [i for i, e in enumerate(events) if e[2] in DIRECTED]
-    status_cats = _cats(model.status, [status_text(events[i][0], events[i][1], events[i][2]) for i in directed])
+    status_cats = model.status.predict([status_text(events[i][0], events[i][1], events[i][2]) for i in directed])
     statuses = {i: max(cats, key=cats.get) for i, cats in zip(directed, status_cats)}
 
     per_doc: dict[str, list[EventMention]] = {d.doc_id: [] for d in docs}
