@@ -16,13 +16,13 @@ import pytest
 
 from tests.conftest import EVAL_DIR, ROOT
 
-DEV_FLOOR = 0.75
-# Per-type F1 and slot accuracy of the shipped model on the dev set, minus a small slack. Trade
-# restrictions are low (0.18): the model's detector misses most of the dev set's, and the tuning on
-# corpus development articles does not add the rule extractor's (fitted to this set) for that type.
+DEV_FLOOR = 0.82
+# Per-type F1 and slot accuracy of the shipped model on the dev set (0.845 overall), minus a small
+# slack. The dev set holds about ten events of each directed type, so one event moves a slot's
+# accuracy by a tenth: these floors catch a broken extractor, not a small change.
 TARGETS = {
-    "f1_meeting": 0.74, "f1_agreement": 0.80, "f1_tariff": 0.90, "f1_trade_restriction": 0.15,
-    "acc_date": 0.78, "acc_rate": 0.95, "acc_status": 0.88,
+    "f1_meeting": 0.84, "f1_agreement": 0.82, "f1_tariff": 0.72, "f1_trade_restriction": 0.85,
+    "acc_date": 0.70, "acc_rate": 0.70, "acc_status": 0.58,
 }
 
 
