@@ -26,6 +26,8 @@ from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -211,7 +213,9 @@ def _fold_job(args) -> tuple[int, str]:
         articles = pickle.load(fh)
     train = [a for a in articles if a.fold != k]
     lines = []
-    train_model(train, Path(work) / f"fold{k}" / "model", lines.append)
+    # one BLAS thread: the solver's sums then run in one order, so the same corpus gives the same weights
+    with threadpool_limits(1):
+        train_model(train, Path(work) / f"fold{k}" / "model", lines.append)
     return k, "\n".join(lines)
 
 
