@@ -18,6 +18,12 @@ _QUOTES = str.maketrans({
     "\u200b": "", "\ufeff": "", "\u00ad": "",
     "\u2013": "-", "\u2014": " - ", "\u2212": "-",
 })
+# Control characters and bidirectional overrides/isolates carry no text, and in a title or evidence
+# they can make a terminal or a page show something other than what is stored: removed (vertical
+# tab and form feed count as spaces).
+_INVISIBLE = {c: None for c in [*range(0x00, 0x09), *range(0x0e, 0x20), *range(0x7f, 0xa0),
+                                0x200e, 0x200f, *range(0x202a, 0x202f), *range(0x2066, 0x206a)]}
+_INVISIBLE.update({0x0b: " ", 0x0c: " "})
 _SPACES = re.compile(r"[ \t\f\v]+")
 _TITLE_MAX_CHARS = 160
 
@@ -30,7 +36,7 @@ def clean_text(text: str) -> str:
     joins the previous one unless it is blank or indented. An all-capitals
     line is a headline and stands alone.
     """
-    text = unicodedata.normalize("NFC", text).translate(_QUOTES)
+    text = unicodedata.normalize("NFC", text).translate(_QUOTES).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs: list[list[str]] = []
     current: list[str] = []
@@ -175,7 +181,8 @@ def split_sentences(text: str, window_chars: int = _WINDOW_CHARS) -> list[Senten
 
 def normalise(raw: RawDocument) -> Document:
     text = clean_text(raw.text)
-    title = raw.title.strip() if raw.title and raw.title.strip() else guess_title(text)
+    given = _SPACES.sub(" ", raw.title.translate(_INVISIBLE).replace("\n", " ")).strip() if raw.title else ""
+    title = given or guess_title(text)
     return Document(
         doc_id=Document.id_for(text),
         source_uri=raw.source_uri,
