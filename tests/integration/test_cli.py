@@ -98,7 +98,7 @@ def test_run_shows_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
     assert "documents ingested" in piped.stdout.splitlines()[0]
 
 
-def test_control_and_bidi_characters_of_an_input_reach_the_terminal_escaped(tmp_path):
+def test_control_and_bidi_characters_of_an_input_are_not_stored_and_never_reach_the_terminal(tmp_path):
     import shutil
 
     source = tmp_path / "in"
@@ -109,4 +109,5 @@ def test_control_and_bidi_characters_of_an_input_reach_the_terminal_escaped(tmp_
     shown = cli("query", "select title from documents", "--warehouse", str(warehouse))
     assert shown.returncode == 0
     assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
-    assert "Tariff talks \\x1b[2J\\x1b[31mresume\\u202e in Geneva" in shown.stdout
+    # removed at normalisation (query's escaping covers warehouses loaded before: test_cli_output.py)
+    assert "Tariff talks [2J[31mresume in Geneva" in shown.stdout
