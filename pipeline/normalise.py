@@ -24,6 +24,7 @@ _QUOTES = str.maketrans({
 _INVISIBLE = {c: None for c in [*range(0x00, 0x09), *range(0x0e, 0x20), *range(0x7f, 0xa0),
                                 0x200e, 0x200f, *range(0x202a, 0x202f), *range(0x2066, 0x206a)]}
 _INVISIBLE.update({0x0b: " ", 0x0c: " "})
+_TEXT = {**_QUOTES, **_INVISIBLE}  # one pass over each body
 _SPACES = re.compile(r"[ \t\f\v]+")
 _TITLE_MAX_CHARS = 160
 
@@ -36,7 +37,7 @@ def clean_text(text: str) -> str:
     joins the previous one unless it is blank or indented. An all-capitals
     line is a headline and stands alone.
     """
-    text = unicodedata.normalize("NFC", text).translate(_QUOTES).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text).translate(_TEXT)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs: list[list[str]] = []
     current: list[str] = []

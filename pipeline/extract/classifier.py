@@ -76,15 +76,14 @@ class TextClassifier:
             model = LogisticRegression(C=self.settings.C, max_iter=self.settings.max_iter, random_state=seed)
             model.fit(X, y)
             rows = list(model.classes_)
+            weights, biases = model.coef_, model.intercept_
+            if len(rows) == 2:  # one sigmoid z for the second class: softmax over (-z/2, z/2) equals it
+                weights, biases = np.vstack([-weights[0], weights[0]]) / 2, np.array([-biases[0], biases[0]]) / 2
             for i, lab in enumerate(self.labels):
                 if lab in rows:
-                    j = rows.index(lab)
-                    coef[i], intercept[i] = (model.coef_[j], model.intercept_[j]) if len(rows) > 2 else \
-                        ((model.coef_[0], model.intercept_[0]) if j == 1 else (-model.coef_[0], -model.intercept_[0]))
+                    coef[i], intercept[i] = weights[rows.index(lab)], biases[rows.index(lab)]
                 else:
                     intercept[i] = -30.0  # never seen in training: never predicted
-            if len(rows) == 2:  # binary: softmax over (-z, z) equals the fitted sigmoid when halved
-                coef, intercept = coef / 2, intercept / 2
         else:
             for i, lab in enumerate(self.labels):
                 keep = [k for k, c in enumerate(cats) if lab in c]
