@@ -192,12 +192,12 @@ def child_pipeline(corpus: Path, warehouse: Path, detail: bool) -> dict:
 
     ``detail`` (one extract worker, so that extraction runs in this process) also counts the
     sentences each prefilter passes and charges CPU to each spaCy component."""
-    import pipeline.checks  # noqa: F401
     import pipeline.extract  # noqa: F401
     import pipeline.ingest  # noqa: F401
     import pipeline.normalise  # noqa: F401
     import pipeline.repository  # noqa: F401
     import pipeline.resolve  # noqa: F401
+    import pipeline.transform  # noqa: F401
     import pipeline.warehouse  # noqa: F401
     from pipeline import nlp as nlp_module
     from pipeline import stages

@@ -55,9 +55,8 @@ def run_pipeline(source, warehouse: Path, settings: Settings, run_id: str | None
                                    settings.lock_timeout_s, progress=progress)
         mention_paths = stages.extract_batches(batches, settings.spacy_model, settings.extract_workers,
                                                progress=progress)
-        summary = stages.load(staging, warehouse, mention_paths, run_id, started_at, settings.lock_timeout_s)
-    stages.check(warehouse, settings.lock_timeout_s)
-    return summary
+        # the load, then dbt build (models and their data tests), then the read copy
+        return stages.load(staging, warehouse, mention_paths, run_id, started_at, settings.lock_timeout_s)
 
 
 # C0/C1 controls (tab and newline kept out of cells too) and the bidirectional overrides/isolates
@@ -188,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="read the lake as it was at this snapshot id (see `snapshots`) or time (ducklake backend)")
     sn = sub.add_parser("snapshots", help="list the lake snapshot each run committed (ducklake backend)")
     sn.add_argument("--format", choices=("table", "json"), default="table")
-    c = sub.add_parser("check", help="run the data checks")
+    c = sub.add_parser("check", help="run the data tests (dbt test)")
     c.add_argument("--warehouse", type=Path, default=settings.warehouse)
     b = sub.add_parser("backup", help="write a consistent, checksum-verified copy of the warehouse")
     b.add_argument("dest", type=Path, help="a file, or a folder to write events-<UTC>.duckdb in")
@@ -225,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             from pipeline import stages
 
             names = stages.check(args.warehouse, settings.lock_timeout_s)
-            print(f"all {len(names)} data checks passed")
+            print(f"all {len(names)} data tests passed")
         elif args.command == "backup":
             from pipeline.backup import backup
 

@@ -105,8 +105,8 @@ _PAIR_SCHEMA = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string())])
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "raw_documents": _DOCUMENT_SCHEMA, "raw_document_sources": _SOURCE_SCHEMA, "raw_extractions": _EXTRACTION_SCHEMA,
     "raw_mentions": _MENTION_SCHEMA, "raw_mention_actors": _ACTOR_SCHEMA, "raw_rejected_documents": _REJECTION_SCHEMA,
-    "int_events": _EVENT_SCHEMA, "int_event_actors": _EVENT_ACTOR_SCHEMA, "raw_document_signatures": _SIGNATURE_SCHEMA,
-    "int_document_stories": _STORY_SCHEMA, "int_mention_events": _LINK_SCHEMA,
+    "raw_events": _EVENT_SCHEMA, "raw_event_actors": _EVENT_ACTOR_SCHEMA, "raw_document_signatures": _SIGNATURE_SCHEMA,
+    "raw_document_stories": _STORY_SCHEMA, "raw_mention_events": _LINK_SCHEMA,
 }
 # Rows registered for set-based statements: each schema is a subset of its table's columns.
 COLUMN_SCHEMAS: tuple[tuple[str, pa.Schema], ...] = (
@@ -293,8 +293,9 @@ def supersede(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]], 
     return retired
 
 
-def write_rejections(con: duckdb.DuckDBPyConnection, rejections: Sequence[Rejection], now: datetime) -> None:
-    """Record the inputs that could not be ingested, once per (source URI, content hash)."""
+def write_rejections(con: duckdb.DuckDBPyConnection, rejections: Sequence[Rejection], now: datetime) -> int:
+    """Record the inputs that could not be ingested, once per (source URI, content hash); returns how
+    many were not recorded before."""
     have = set(con.execute("select source_uri, coalesce(content_hash, '') from raw_rejected_documents").fetchall())
     rows = {}
     for r in rejections:
@@ -303,6 +304,7 @@ def write_rejections(con: duckdb.DuckDBPyConnection, rejections: Sequence[Reject
             rows[key] = {"source_uri": r.source_uri, "content_hash": r.content_hash,
                          "source_name": r.source_name, "reason": r.reason, "detected_at": now}
     _insert(con, "raw_rejected_documents", list(rows.values()))
+    return len(rows)
 
 
 def mentions_in_blocks(con: duckdb.DuckDBPyConnection, blocks: Iterable[str]) -> list[EventMention]:
@@ -341,7 +343,7 @@ def write_signatures(con: duckdb.DuckDBPyConnection, signatures: Mapping[str, np
 def unassigned_documents(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Documents signed but in no story yet: this load's, or any a failed earlier version left out."""
     return sorted(r[0] for r in con.execute(
-        "select doc_id from raw_document_signatures anti join int_document_stories using (doc_id)").fetchall())
+        "select doc_id from raw_document_signatures anti join raw_document_stories using (doc_id)").fetchall())
 
 
 def story_candidates(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], bands: int,
@@ -373,18 +375,18 @@ def stories_of(con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str]) -> dict[s
     """doc_id -> story_id of those of ``doc_ids`` that are in a story."""
     doc_ids = sorted(set(doc_ids))
     return dict(con.execute(
-        "select doc_id, story_id from int_document_stories where doc_id in (select unnest(?::varchar[]))",
+        "select doc_id, story_id from raw_document_stories where doc_id in (select unnest(?::varchar[]))",
         [doc_ids]).fetchall()) if doc_ids else {}
 
 
 def write_stories(con: duckdb.DuckDBPyConnection, update: StoryUpdate) -> None:
-    _insert(con, "int_document_stories", [{"doc_id": d, "story_id": s} for d, s in update.assigned.items()])
+    _insert(con, "raw_document_stories", [{"doc_id": d, "story_id": s} for d, s in update.assigned.items()])
     merged = sorted(update.merged.items())
     if merged:
         con.register("_merged_stories", pa.table({"old": [m[0] for m in merged], "new": [m[1] for m in merged]}))
         try:
-            con.execute("update int_document_stories set story_id = m.new from _merged_stories m "
-                        "where int_document_stories.story_id = m.old")
+            con.execute("update raw_document_stories set story_id = m.new from _merged_stories m "
+                        "where raw_document_stories.story_id = m.old")
         finally:
             con.unregister("_merged_stories")
 
@@ -395,23 +397,29 @@ def replace_events(con: duckdb.DuckDBPyConnection, blocks: Iterable[str], events
     if not blocks:
         return
     old_events = [row[0] for row in con.execute(
-        "select event_id from int_events where block_key in (select unnest(?::varchar[]))", [blocks]).fetchall()]
-    _delete_where_in(con, "int_event_actors", "event_id", old_events)
-    _delete_where_in(con, "int_mention_events", "event_id", old_events)
-    _delete_where_in(con, "int_events", "event_id", old_events)
-    _insert(con, "int_events", [{
+        "select event_id from raw_events where block_key in (select unnest(?::varchar[]))", [blocks]).fetchall()]
+    _delete_where_in(con, "raw_event_actors", "event_id", old_events)
+    _delete_where_in(con, "raw_mention_events", "event_id", old_events)
+    _delete_where_in(con, "raw_events", "event_id", old_events)
+    _insert(con, "raw_events", [{
         "event_id": e.event_id, "event_type": e.event_type, "block_key": e.block_key, "event_date": e.event_date,
         "status": e.status, "rate_pct": e.rate_pct, "alt_rates": e.alt_rates, "confidence": e.confidence,
     } for e in events])
-    _insert(con, "int_event_actors", [{
+    _insert(con, "raw_event_actors", [{
         "event_id": e.event_id, "role": a.role, "country_code": a.code, "actor_name": a.name,
     } for e in events for a in e.actors])
-    _insert(con, "int_mention_events", [{"mention_id": m.mention_id, "event_id": e.event_id}
+    _insert(con, "raw_mention_events", [{"mention_id": m.mention_id, "event_id": e.event_id}
                                         for e in events for m in e.mentions])
 
 
 def count_events(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select count(*) from events").fetchone()[0]
+
+
+def record_load(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> None:
+    """Move the load watermark: this run changed raw tables, so the marts built before it are stale."""
+    con.execute("delete from raw_loads where run_id = ?", [run_id])
+    con.execute("insert into raw_loads values (?, ?)", [run_id, now])
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, counts: dict[str, int]) -> None:

@@ -294,12 +294,13 @@ def extract_batches(batches: list[str], model_name: str | None = None, workers: 
 
 def load_records(con, documents: Sequence[Document], mentions: Sequence[EventMention],
                  extracted_doc_ids: Iterable[str], extractor_version: str,
-                 rejections: Sequence[Rejection] = ()) -> dict[str, int]:
+                 rejections: Sequence[Rejection] = (), run_id: str | None = None) -> dict[str, int]:
     """Store one load's records, re-resolve what they touched, and store the result, in one transaction.
 
     Documents are upserted, the mentions of re-extracted documents replaced, new documents merged
     into the story clusters, and every coreference block that gained or lost a mention resolved
-    again. On any error nothing of this load is visible.
+    again. On any error nothing of this load is visible. A load that changed anything moves the load
+    watermark (``raw_loads``), so the next ``dbt build`` is not skipped.
     """
     from pipeline import repository as repo
     from pipeline import resolve
@@ -315,7 +316,7 @@ def load_records(con, documents: Sequence[Document], mentions: Sequence[EventMen
         extracted = set(extracted_doc_ids) | retired
         old_blocks = repo.replace_mentions(con, extracted, unique_mentions, block_keys, extractor_version,
                                            retired, now)
-        repo.write_rejections(con, rejections, now)
+        new_rejections = repo.write_rejections(con, rejections, now)
         if new_docs:
             repo.write_signatures(con, {d.doc_id: resolve.signature(d.text) for d in new_docs})
             pending = repo.unassigned_documents(con)
@@ -327,14 +328,27 @@ def load_records(con, documents: Sequence[Document], mentions: Sequence[EventMen
         blocks = old_blocks | set(block_keys.values())
         events = resolve.resolve_events(repo.mentions_in_blocks(con, blocks))
         repo.replace_events(con, blocks, events)
+        if documents or extracted or unique_mentions or new_rejections:
+            repo.record_load(con, run_id or f"load-{now:%Y%m%dT%H%M%S%f}", now)
     return {"documents": len(new_docs), "sources": num_sources, "mentions": len(unique_mentions),
             "events_touched": len(events), "rejected": len(rejections)}
 
 
 def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: str,
          started_at: datetime | None = None, lock_timeout_s: float = 60.0) -> dict[str, int]:
-    """Load one run's staged output: its records and what resolving them gives, in a single transaction."""
-    from pipeline import repository as repo
+    """Load one run's staged output and build the marts from it: ``load_raw``, then ``build``, then ``publish``."""
+    summary = load_raw(staging, warehouse, mention_paths, run_id, lock_timeout_s)
+    build(warehouse, run_id, lock_timeout_s)
+    return publish(warehouse, summary, run_id, started_at, lock_timeout_s)
+
+
+def load_raw(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: str,
+             lock_timeout_s: float = 60.0) -> dict[str, int]:
+    """Load one run's records and what resolving them gives into the raw tables, in a single transaction.
+
+    Returns the run's counts (without ``events``: the marts are not built yet). The warehouse is
+    closed when it returns, so that dbt can open it.
+    """
     from pipeline import lake as lakes
     from pipeline import warehouse as wh
     from pipeline.extract import EXTRACTOR_VERSION
@@ -366,28 +380,49 @@ def load(staging: Path, warehouse: Path, mention_paths: Iterable[str], run_id: s
     with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
         def write() -> dict:
             wh.migrate(con, timeout_s=lock_timeout_s)
-            counts = load_records(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections)
+            counts = load_records(con, source_docs, mentions, extracted, EXTRACTOR_VERSION, rejections, run_id)
             # a document whose extraction failed is read again next run, not skipped as loaded
             _record_inputs(con, staging, [s for s in sources if s["doc_id"] not in failed], skipped_inputs)
-            summary = {
+            return {
                 "ingested": counts["documents"],
                 "skipped": len(docs) - len(failed) - len(extracted) + len(skipped_inputs),
                 "rejected": len(rejections), "mentions": counts["mentions"],
-                "events": repo.count_events(con),
                 "deferred": len(_read(staging / "deferred.parquet")) if (staging / "deferred.parquet").exists() else 0,
             }
-            repo.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
-            return summary
 
         # Another writer on a lake may commit to the same tables first; the load is idempotent, so
         # it simply runs again on the new snapshot (a DuckDB file has one writer and never conflicts).
         summary = lakes.retry_conflicts(write, lock_timeout_s)
+    log.info("load: %(ingested)d new documents, %(skipped)d unchanged, %(rejected)d rejected, "
+             "%(mentions)d mentions", summary)
+    return summary
+
+
+def build(warehouse: Path, run_id: str | None = None, lock_timeout_s: float = 60.0) -> bool:
+    """``dbt build`` of the marts and their tests, unless nothing changed since the last one; True if it ran.
+
+    A failing model or test raises ``transform.DbtFailed`` naming each; readers keep the last published state.
+    """
+    from pipeline import transform
+
+    return not transform.build(warehouse, run_id, lock_timeout_s).skipped
+
+
+def publish(warehouse: Path, summary: dict[str, int], run_id: str, started_at: datetime | None = None,
+            lock_timeout_s: float = 60.0) -> dict[str, int]:
+    """Record the run and publish what it built to readers: the read copy of a DuckDB file, or, on a
+    lake, the snapshot named after the run (``raw_runs``' commit). Returns the summary with ``events``."""
+    from pipeline import repository as repo
+    from pipeline import warehouse as wh
+
+    with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
+        summary = {**summary, "events": repo.count_events(con)}
+        repo.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
         try:
             wh.publish_read_copy(con, warehouse)  # readers query the copy, never waiting for this lock
         except Exception as exc:  # whatever broke the copy, the load itself has committed
             raise PublishFailed(warehouse, summary, exc) from exc
-    log.info("load: %(ingested)d new documents, %(skipped)d unchanged, %(rejected)d rejected, "
-             "%(mentions)d mentions; warehouse holds %(events)d events", summary)
+    log.info("published run %s: warehouse holds %d events", run_id, summary["events"])
     return summary
 
 
@@ -407,12 +442,25 @@ def _record_inputs(con, staging: Path, sources: list[dict], skipped: list[dict] 
                         for i in _read(staging / "inputs.parquet") if i["source_uri"] in doc_of])
 
 
-def check(warehouse: Path, lock_timeout_s: float = 60.0) -> list[str]:
-    from pipeline import checks
-    from pipeline import warehouse as wh
+def publish_dag_run(warehouse: Path, summary: dict[str, int], built: dict | None, run_id: str,
+                    lock_timeout_s: float = 60.0) -> dict[str, int]:
+    """The DAG's last step: record the build its dbt tasks ran (``built``: what ``transform.plan``
+    returned, None when they were skipped), then the run, and publish."""
+    from pipeline import transform
 
-    with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
-        return checks.assert_all(con)
+    if built:
+        transform.record_planned(warehouse, built, run_id, lock_timeout_s)
+    return publish(warehouse, summary, run_id, lock_timeout_s=lock_timeout_s)
+
+
+def check(warehouse: Path, lock_timeout_s: float = 60.0) -> list[str]:
+    """``dbt test`` on the warehouse: every data test beside the models; returns their names.
+
+    A failing test raises ``transform.DbtFailed`` naming it.
+    """
+    from pipeline import transform
+
+    return list(transform.test(warehouse))
 
 
 def cleanup(staging: Path) -> None:

@@ -95,6 +95,11 @@ def _snapshot_limit() -> int:
     return int(float(os.environ.get("PIPELINE_UI_SNAPSHOT_MAX_MB", 1024)) * 1024 * 1024)
 
 
+def _snapshot_limit() -> int:
+    """Bytes of read copy the api-server may hold in memory (PIPELINE_UI_SNAPSHOT_MAX_MB, 1024)."""
+    return int(float(os.environ.get("PIPELINE_UI_SNAPSHOT_MAX_MB", 1024)) * 1024 * 1024)
+
+
 # The views the page's queries read that are joins or aggregates over many rows.
 _MATERIALISED = ("stg_mentions", "events", "event_actors", "event_mentions", "tariffs")
 
@@ -108,10 +113,6 @@ def _snapshot(path: Path) -> duckdb.DuckDBPyConnection:
         con.execute(f"attach {literal} as snapshot (read_only)")
         con.execute("copy from database snapshot to memory")
         con.execute("detach snapshot")
-        for view in _MATERIALISED:  # in this order: each is computed over the ones before it
-            con.execute(f"create table {view}__table as select * from {view}")
-            con.execute(f"drop view {view}")
-            con.execute(f"alter table {view}__table rename to {view}")
         # The same sandbox as wh.connect(sandboxed=True), set once the file is read (lock_configuration last).
         for name, value in wh.SANDBOX_CONFIG.items():
             con.execute(f"set {name} = {'true' if value else 'false'}")

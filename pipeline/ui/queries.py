@@ -58,7 +58,7 @@ _CLAUSES = {
     "date_from": f"{EVENT_DAY} >= $date_from",
     "date_to": f"{EVENT_DAY} <= $date_to",
     "actor": """e.event_id in (
-        select x.event_id from int_event_actors x
+        select x.event_id from event_actors x
         where ($country::varchar is null or x.country_code = $country)
           and ($role::varchar is null or x.role = $role))""",
     "q": """e.event_id in (
@@ -109,7 +109,7 @@ def list_events(con, flt: EventFilter, sort: str = "date", order: str = "desc",
         actors as (
             select x.event_id, list({{'role': x.role, 'country': x.country_code, 'name': x.actor_name}}
                                     order by x.role, x.country_code) as actors
-            from int_event_actors x where x.event_id in (select event_id from page) group by x.event_id
+            from event_actors x where x.event_id in (select event_id from page) group by x.event_id
         ),
         evidence as (
             select m.event_id,

@@ -55,7 +55,7 @@ def test_incremental_stories_equal_a_full_recomputation(warehouse_path):
         for start in range(0, len(docs), 7):
             batch = docs[start:start + 7]
             stages.load_records(con, batch, [], [d.doc_id for d in batch], "test")
-        stored = dict(con.execute("select doc_id, story_id from int_document_stories").fetchall())
+        stored = dict(con.execute("select doc_id, story_id from raw_document_stories").fetchall())
         signatures = {d: np.asarray(s, dtype=np.uint64) for d, s in
                       con.execute("select doc_id, signature from raw_document_signatures").fetchall()}
     assert stored == stories.assign_stories(signatures)
