@@ -416,6 +416,8 @@ def publish(warehouse: Path, summary: dict[str, int], run_id: str, started_at: d
     from pipeline import warehouse as wh
 
     with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
+        if not wh.is_lake(warehouse):
+            wh.read_every_block(con)  # a damaged file is named as such, never published
         summary = {**summary, "events": repo.count_events(con)}
         repo.record_run(con, run_id, started_at or datetime.now(timezone.utc), summary)
         try:
@@ -459,7 +461,11 @@ def check(warehouse: Path, lock_timeout_s: float = 60.0) -> list[str]:
     A failing test raises ``transform.DbtFailed`` naming it.
     """
     from pipeline import transform
+    from pipeline import warehouse as wh
 
+    # a missing, locked or damaged file is reported as the loader reports it, before dbt opens it
+    with wh.connect(warehouse, read_only=True, lock_timeout_s=lock_timeout_s) as con:
+        con.execute("select count(*) from schema_migrations").fetchall()
     return list(transform.test(warehouse))
 
 

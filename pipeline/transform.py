@@ -145,12 +145,27 @@ def _install_lake_extensions() -> None:
         con.close()
 
 
-def _outcome(result, what: str) -> tuple[str, ...]:
+def _damaged(warehouse: Path | Lake, messages: list[str]) -> None:
+    """A damaged DuckDB file fails dbt too: say so the way the loader does, with the way out."""
+    from pipeline import warehouse as wh
+
+    if isinstance(warehouse, Lake):
+        return
+    for message in messages:
+        message = message.split("IO Error: ", 1)[-1] if "IO Error: " in message else message
+        damaged = wh._corrupt(Path(warehouse), RuntimeError(message))
+        if damaged is not None:
+            raise damaged
+
+
+def _outcome(result, what: str, warehouse: Path | Lake) -> tuple[str, ...]:
     """The names of the nodes that passed, or ``DbtFailed`` naming each that did not."""
     if result.exception is not None:
+        _damaged(warehouse, [str(result.exception)])
         raise DbtFailed(f"dbt {what} could not run: {type(result.exception).__name__}: {result.exception}")
     results = list(result.result or [])
     failed = [r for r in results if str(r.status) in ("error", "fail", "runtime error")]
+    _damaged(warehouse, [str(r.message) for r in failed])
     if failed or not result.success:
         lines = "\n".join(f"  - {r.node.name}: {' '.join(str(r.message or r.status).split())}" for r in failed)
         raise DbtFailed(f"dbt {what}: {len(failed)} of {len(results)} models and tests failed:\n{lines}")
@@ -200,16 +215,66 @@ def build(warehouse: Path | Lake, run_id: str | None = None, lock_timeout_s: flo
     """
     from pipeline import warehouse as wh
 
-    with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
-        now_state = current_state(con, warehouse)
-        if not force and built_state(con, warehouse) == now_state:
-            log.info("dbt build skipped: no load and no model changed since the last build")
-            return BuildResult(skipped=True)
-    passed = _outcome(invoke(["build"], warehouse), "build")
-    with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
-        record_build(con, warehouse, now_state, run_id)
+    with _one_build_at_a_time(warehouse, lock_timeout_s):
+        with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
+            now_state = current_state(con, warehouse)
+            if not force and built_state(con, warehouse) == now_state:
+                log.info("dbt build skipped: no load and no model changed since the last build")
+                return BuildResult(skipped=True)
+        passed = _outcome(invoke(["build"], warehouse), "build", warehouse)
+        with wh.connect(warehouse, lock_timeout_s=lock_timeout_s) as con:
+            record_build(con, warehouse, now_state, run_id)
     log.info("dbt build: %d models and tests passed", len(passed))
     return BuildResult(skipped=False, passed=passed)
+
+
+@contextlib.contextmanager
+def _one_build_at_a_time(warehouse: Path | Lake, timeout_s: float) -> Iterator[None]:
+    """Builds of one warehouse by several processes take turns: two builds of one lake would conflict
+    on every table they both replace, and dbt gives up on a DuckDB file another process holds.
+
+    A lake's turn is a PostgreSQL advisory lock on its catalog; a file's, a lock on a file beside it.
+    The second build then finds the state the first recorded and builds only what is still missing.
+    """
+    import time
+
+    key = int(hashlib.sha256(b"pipeline dbt build").hexdigest()[:15], 16)
+    deadline = time.monotonic() + max(timeout_s, 1.0) * 5
+    if isinstance(warehouse, Lake):
+        import psycopg2
+
+        con = psycopg2.connect(warehouse.catalog)
+        try:
+            con.autocommit = True
+            with con.cursor() as cur:
+                while True:
+                    cur.execute("select pg_try_advisory_lock(%s)", [key])
+                    if cur.fetchone()[0]:
+                        break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"another dbt build of {warehouse} held its turn for too long")
+                    time.sleep(0.5)
+            yield
+        finally:
+            con.close()  # ends the session, and with it the lock
+        return
+    import fcntl
+
+    path = state_dir(warehouse) / "build.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another dbt build of {warehouse} held its turn for too long") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def record_build(con, warehouse: Path | Lake, state: tuple[str, datetime | None], run_id: str | None) -> None:
@@ -223,7 +288,7 @@ def record_build(con, warehouse: Path | Lake, state: tuple[str, datetime | None]
 
 def test(warehouse: Path | Lake) -> tuple[str, ...]:
     """``dbt test``: every data test of the project; returns the names of those that passed."""
-    return _outcome(invoke(["test"], warehouse), "test")
+    return _outcome(invoke(["test"], warehouse), "test", warehouse)
 
 
 def docs(warehouse: Path | Lake) -> Path:

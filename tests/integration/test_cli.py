@@ -61,7 +61,7 @@ def test_missing_source_folder_is_a_clear_error(tmp_path):
 def test_check_command_reports_the_checks_that_passed(seed_warehouse):
     result = cli("check", "--warehouse", str(seed_warehouse))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("all ") and "data checks passed" in result.stdout
+    assert result.stdout.startswith("all ") and "data tests passed" in result.stdout
 
 
 def test_run_shows_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
