@@ -9,7 +9,7 @@ EVAL_DIR ?= ../shared/eval
 TRAIN_POOLS ?= ../shared/train
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 
-.PHONY: setup run test eval train airflow bench clean system-deps celery celery-stop
+.PHONY: setup run test eval train airflow bench clean system-deps celery celery-stop docs
 
 setup: $(STAMP)
 
@@ -23,6 +23,10 @@ $(STAMP): requirements.lock pyproject.toml
 ## run the pipeline on seeds/ into warehouse/events.duckdb (no server needed)
 run: setup
 	$(BIN)/python -m pipeline run --source $(SOURCE) --warehouse $(WAREHOUSE)
+
+## the dbt project's lineage and column docs for the warehouse, one HTML page (served at /events/dbt-docs/)
+docs: setup
+	$(BIN)/python -m pipeline docs --warehouse $(WAREHOUSE)
 
 ## the whole test suite (what CI runs)
 test: setup system-deps
@@ -76,4 +80,5 @@ bench: setup
 	$(BIN)/python bench/throughput.py --backends $(THROUGHPUT_ARGS)
 
 clean:
-	rm -rf $(VENV) airflow_home artifacts warehouse/staging $(WAREHOUSE) $(basename $(WAREHOUSE)).read.duckdb
+	rm -rf $(VENV) airflow_home artifacts warehouse/staging $(WAREHOUSE) $(basename $(WAREHOUSE)).read.duckdb \
+		$(dir $(WAREHOUSE)).$(basename $(notdir $(WAREHOUSE))).dbt

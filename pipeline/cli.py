@@ -4,6 +4,7 @@
     python -m pipeline query "SELECT ..." [--warehouse FILE] [--as-of SNAPSHOT|TIME]
     python -m pipeline snapshots              (ducklake backend: the snapshot each run committed)
     python -m pipeline check [--warehouse FILE]
+    python -m pipeline docs [--warehouse FILE]
 """
 from __future__ import annotations
 
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     sn.add_argument("--format", choices=("table", "json"), default="table")
     c = sub.add_parser("check", help="run the data tests (dbt test)")
     c.add_argument("--warehouse", type=Path, default=settings.warehouse)
+    dc = sub.add_parser("docs", help="write the dbt project's lineage and column docs (dbt docs generate)")
+    dc.add_argument("--warehouse", type=Path, default=settings.warehouse)
     b = sub.add_parser("backup", help="write a consistent, checksum-verified copy of the warehouse")
     b.add_argument("dest", type=Path, help="a file, or a folder to write events-<UTC>.duckdb in")
     b.add_argument("--warehouse", type=Path, default=settings.warehouse)
@@ -225,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
 
             names = stages.check(args.warehouse, settings.lock_timeout_s)
             print(f"all {len(names)} data tests passed")
+        elif args.command == "docs":
+            from pipeline import transform
+
+            print(f"dbt docs written to {transform.docs(args.warehouse)} (served at /events/dbt-docs/)")
         elif args.command == "backup":
             from pipeline.backup import backup
 

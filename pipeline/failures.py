@@ -17,10 +17,12 @@ FAILURE_HINTS = {
                "en_core_web_sm) is installed on every worker and that the worker has memory to spare.",
     "load": "Nothing was half-loaded: a load is one transaction. If the warehouse was locked, another process "
             "is writing it (a CLI run, or a task outside the duckdb_writer pool); wait for it, or raise "
-            "PIPELINE_LOCK_TIMEOUT_S. A PublishFailed error means the load committed but the read copy "
-            "(events.read.duckdb) could not be written, usually for want of disk: free space and retry.",
-    "check": "The data loaded, but a data test on the public views failed (named above). Run "
-             "`python -m pipeline check` against the warehouse to see the failing checks.",
+            "PIPELINE_LOCK_TIMEOUT_S. A DbtFailed error names the dbt models and data tests that failed after "
+            "the load committed; readers keep the previous load. A PublishFailed error means the load committed "
+            "but the read copy (events.read.duckdb) could not be written, usually for want of disk: free space "
+            "and retry.",
+    "check": "The data loaded, but a dbt data test on the marts failed (named above). Run "
+             "`python -m pipeline check` (dbt test) against the warehouse to see the failing tests.",
 }
 
 

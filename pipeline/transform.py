@@ -291,12 +291,19 @@ def test(warehouse: Path | Lake) -> tuple[str, ...]:
     return _outcome(invoke(["test"], warehouse), "test", warehouse)
 
 
+def docs_path(warehouse: Path | Lake) -> Path:
+    """Where ``docs`` writes the project's documentation: one self-contained HTML page."""
+    return state_dir(warehouse) / "target" / "static_index.html"
+
+
 def docs(warehouse: Path | Lake) -> Path:
-    """``dbt docs generate``: the lineage and column docs, as a static site in the state folder."""
-    result = invoke(["docs", "generate"], warehouse)
+    """``dbt docs generate --static``: lineage and column docs of every model, with the warehouse's
+    catalog (types and row counts), as one HTML page the Events plugin serves at /events/dbt-docs/."""
+    result = invoke(["docs", "generate", "--static"], warehouse)
     if result.exception is not None or not result.success:
+        _damaged(warehouse, [str(result.exception)])
         raise DbtFailed(f"dbt docs generate failed: {result.exception}")
-    return state_dir(warehouse) / "target"
+    return docs_path(warehouse)
 
 
 def manifest() -> Path:

@@ -95,15 +95,6 @@ def _snapshot_limit() -> int:
     return int(float(os.environ.get("PIPELINE_UI_SNAPSHOT_MAX_MB", 1024)) * 1024 * 1024)
 
 
-def _snapshot_limit() -> int:
-    """Bytes of read copy the api-server may hold in memory (PIPELINE_UI_SNAPSHOT_MAX_MB, 1024)."""
-    return int(float(os.environ.get("PIPELINE_UI_SNAPSHOT_MAX_MB", 1024)) * 1024 * 1024)
-
-
-# The views the page's queries read that are joins or aggregates over many rows.
-_MATERIALISED = ("stg_mentions", "events", "event_actors", "event_mentions", "tariffs")
-
-
 def _snapshot(path: Path) -> duckdb.DuckDBPyConnection:
     from pipeline import warehouse as wh
 
@@ -238,6 +229,16 @@ def create_app(warehouse: Path | None = None) -> FastAPI:
         if path is None:
             raise HTTPException(404, "no digest yet: unpause the events_digest DAG; it writes one after each load")
         return FileResponse(path, media_type="text/html")
+
+    @app.get("/dbt-docs/", response_class=HTMLResponse)
+    def dbt_docs(warehouse: Warehouse) -> FileResponse:
+        """The dbt project's lineage and column docs (``python -m pipeline docs`` / ``make docs``)."""
+        from pipeline import transform
+
+        path = transform.docs_path(warehouse)
+        if not path.exists():
+            raise HTTPException(404, "no dbt docs yet: run `make docs` (python -m pipeline docs) on this warehouse")
+        return FileResponse(path, media_type="text/html", headers={"Cache-Control": "no-store"})
 
     @api.get("/digest")
     def digest_info(warehouse: Warehouse) -> dict:

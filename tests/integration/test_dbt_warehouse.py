@@ -172,3 +172,19 @@ def test_the_accepted_values_are_the_pipelines_own():
     assert accepted("events", "event_type") == EVENT_TYPES
     assert accepted("events", "status") == STATUSES
     assert accepted("event_actors", "role") == ACTOR_ROLES
+
+
+def test_the_staging_views_read_from_the_read_copy_and_an_in_memory_copy(seed_warehouse):
+    import duckdb
+
+    copy = wh.read_copy_path(seed_warehouse)
+    views = [r[0] for r in query(copy, "select view_name from duckdb_views() where not internal order by 1")]
+    assert views == sorted(_models("staging"))
+    memory = duckdb.connect(":memory:")
+    memory.execute(f"attach '{copy}' as snapshot (read_only)")
+    memory.execute("copy from database snapshot to memory")
+    memory.execute("detach snapshot")
+    for view in views:
+        rows = query(copy, f"select count(*) from {view}")[0][0]
+        assert memory.execute(f"select count(*) from {view}").fetchone()[0] == rows, view
+    assert query(copy, "select count(*) from stg_mentions")[0][0] > 0

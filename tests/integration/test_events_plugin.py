@@ -89,7 +89,8 @@ def events(client, **params) -> dict:
 # ---- access ---------------------------------------------------------------------------------------
 
 PATHS = ["/", "/static/events.js", "/api/events", "/api/events/x", "/api/charts/weekly",
-         "/api/charts/tariff_rates", "/api/charts/pairs", "/api/charts/runs", "/api/digest", "/digest/latest"]
+         "/api/charts/tariff_rates", "/api/charts/pairs", "/api/charts/runs", "/api/digest", "/digest/latest",
+         "/dbt-docs/"]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -328,6 +329,21 @@ def test_latest_digest_is_linked_and_served(client, warehouse):
     assert info == {"name": page.name, "href": "digest/latest"}
     resp = client.get("/digest/latest")
     assert resp.status_code == 200 and "News events digest" in resp.text
+
+
+def test_the_dbt_docs_are_served_once_generated(client, warehouse):
+    from pipeline import transform
+
+    transform.docs_path(warehouse).unlink(missing_ok=True)
+    missing = client.get("/dbt-docs/")
+    assert missing.status_code == 404 and "make docs" in missing.json()["detail"]
+    transform.docs(warehouse)
+    resp = client.get("/dbt-docs/")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
+    # the page embeds the manifest: models with their lineage, and the singular tests
+    for name in ("model.news_events.event_mentions", "model.news_events.int_mentions",
+                 "test.news_events.evidence_offsets_point_at_the_sentence"):
+        assert name in resp.text
 
 
 def test_no_warehouse_yet_says_how_to_build_one(tmp_path, token):
