@@ -104,9 +104,11 @@ def rule_hints(mentions) -> dict[tuple[str, int], list[RuleHint]]:
 
 
 def find_candidates(doc: Document, hints: dict[tuple[str, int], list[RuleHint]] | None = None) -> list[SentenceCandidate]:
-    """Every sentence with a country or body mention, except all-capitals wire headlines (the body
-    repeats them and their wording is telegraphic). ``hints`` attaches the rule extractor's
-    reading of each sentence."""
+    """Every sentence with a country or body mention in it or in the sentence before it, except
+    all-capitals wire headlines (the body repeats them and their wording is telegraphic). A sentence
+    that names no country often states the event of the one before ("The talks ended late."; "The
+    ban takes effect in May."): about one gold event in thirteen has such evidence. ``hints``
+    attaches the rule extractor's reading of each sentence."""
     mentions = find_countries(doc.text, doc.published)
     counts = Counter(m.code for m in mentions)
     main = [code for code, n in counts.most_common(ARTICLE_CODES) if n >= 2]
@@ -126,7 +128,7 @@ def find_candidates(doc: Document, hints: dict[tuple[str, int], list[RuleHint]] 
             if m.end <= s.end:
                 spans.append(CountrySpan(m.start, m.end, m.code, m.kind, m.start >= s.start))
             j += 1
-        if text.isupper() or not any(c.in_sentence for c in spans):
+        if text.isupper() or not spans:
             continue
         found = tuple((hints or {}).get((doc.doc_id, s.start), ()))
         near = {c.code for c in spans}

@@ -39,10 +39,13 @@ def test_event_types_come_from_the_data_file():
 
 def test_candidates_carry_document_offsets_and_context():
     text = ("Canada's trade minister arrived on Monday.\n\nShe held talks with Mexican officials.\n\n"
-            "The weather was mild.")
+            "The talks ended late.\n\nThe weather was mild.")
     d = doc(text)
     cands = find_candidates(d)
-    assert [c.sentence_index for c in cands] == [0, 1]  # the sentence without a country is no candidate
+    # a sentence naming no country is a candidate after one that does ("the talks" of that sentence's
+    # parties), and no candidate after one that names none either
+    assert [c.sentence_index for c in cands] == [0, 1, 2]
+    assert cands[2].codes() == ["MEX"] and cands[2].codes(in_sentence_only=True) == []
     second = cands[1]
     assert d.text[second.start:second.end] == "She held talks with Mexican officials."
     inside = [c for c in second.countries if c.in_sentence]
