@@ -15,11 +15,9 @@ round, then 600 more (batches 19-26, 40 of them doubly annotated) for a fourth, 
 Reuters relevance screen is widened (see ``_round``) because the strict one has no articles
 left, then 600 more (batches 27-34) whose relevant share is screened for trade-measure language
 (``TRADE_SCREEN``), the type the model learns worst, then 400 more (batches 35-39, 30 of them
-doubly annotated) drawn as round 4 was, for a sixth, then 800 more (batches 40-49, 40 of them doubly
-annotated) for a seventh, whose modern relevance screen takes any topic (``_round``). Round 5 is annotated but kept in
-``training/extra/``, not trained on: adding it lowered the held-out F1 (0.556 to 0.542 on the
-enlarged corpus's fold 0), as its articles carry few events (195 in 600); it serves as a further
-unseen test set. Training reads only the batches that have an annotation file in
+doubly annotated) drawn as round 4 was, then 800 more (batches 40-49, 40 of them doubly
+annotated) whose modern relevance screen, with the pool's relevant topics used up, takes any
+topic (``_round``). Training reads the batches that have an annotation file in
 ``training/corpus/``. Earlier rows never change when a round is added. Each row names a pool
 article by ``doc`` plus the SHA-256 of its text, the batch that annotates it and whether a
 second annotator labels it independently (``double``).

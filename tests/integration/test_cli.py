@@ -111,3 +111,16 @@ def test_control_and_bidi_characters_of_an_input_are_not_stored_and_never_reach_
     assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
     # removed at normalisation (query's escaping covers warehouses loaded before: test_cli_output.py)
     assert "Tariff talks [2J[31mresume in Geneva" in shown.stdout
+
+
+def test_the_readme_shows_what_a_run_over_the_seeds_prints(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    intro = "On the two seed articles it prints:\n\n```\n"
+    assert intro in readme, "README lost its quick-start output block"
+    shown = readme.split(intro, 1)[1].split("```", 1)[0]
+    warehouse = tmp_path / "events.duckdb"
+    run = subprocess.run([sys.executable, "-m", "pipeline", "run", "--source", str(SEEDS), "--warehouse",
+                          str(warehouse)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    printed = run.stdout.replace(str(warehouse), "warehouse/events.duckdb")
+    assert printed == shown, "README's quick-start output is stale; paste what `make run` prints"
